@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module';
+
+@Module({
+  imports: [ConfigModule],
+})
+export class AppModule {}

@@ -1,0 +1,96 @@
+import { EnvironmentVariables } from './env.schema';
+
+export interface RedisSettings {
+  url?: string;
+  host: string;
+  port: number;
+  db: number;
+  password?: string;
+}
+
+export interface ElasticsearchSettings {
+  node: string;
+  username?: string;
+  password?: string;
+  apiKey?: string;
+  caCertPath?: string;
+}
+
+/**
+ * The service's typed configuration, derived once from the validated environment. Feature modules inject this,
+ * never `process.env` nor ConfigService.
+ */
+export class AppConfig {
+  readonly api: { host: string; port: number; apiKey?: string };
+  readonly model: { dir: string; path?: string; poolSize: number; acquireTimeoutMs: number };
+  readonly logging: {
+    performanceMonitoring: boolean;
+    profileSampleRate: number;
+    /** Unset: the embedded in-process log store. */
+    redis?: RedisSettings;
+    viewKey: string;
+    streamKey: string;
+    viewMaxSize: number;
+    bufferMax: number;
+  };
+  readonly shipping: {
+    intervalSeconds: number;
+    batchSize: number;
+    archiveDir: string;
+    /** Unset: the embedded NDJSON sink. */
+    elasticsearch?: ElasticsearchSettings;
+    indexes: { logs: string; message: string; perfs: string; topFunc: string; deadLetter: string };
+  };
+  readonly env: { nodeEnv: EnvironmentVariables['NODE_ENV']; logLevel: EnvironmentVariables['LOG_LEVEL'] };
+
+  constructor(e: EnvironmentVariables) {
+    this.api = { host: e.API_HOST, port: e.PORT ?? e.API_PORT, apiKey: e.API_KEY };
+    this.model = {
+      dir: e.MODEL_DIR,
+      path: e.MODEL_PATH,
+      poolSize: e.MODEL_POOL_SIZE,
+      acquireTimeoutMs: e.MODEL_ACQUIRE_TIMEOUT_MS,
+    };
+    this.logging = {
+      performanceMonitoring: e.ENABLE_PERFORMANCE_MONITORING,
+      profileSampleRate: e.PROFILE_SAMPLE_RATE,
+      redis:
+        e.REDIS_URL || e.REDIS_HOST
+          ? {
+              url: e.REDIS_URL,
+              host: e.REDIS_HOST ?? '127.0.0.1',
+              port: e.REDIS_PORT,
+              db: e.REDIS_DB,
+              password: e.REDIS_PASSWORD,
+            }
+          : undefined,
+      viewKey: e.REDIS_LOGS_KEY,
+      streamKey: e.REDIS_LOG_STREAM_KEY,
+      viewMaxSize: e.REDIS_LOGS_MAX_SIZE,
+      bufferMax: e.LOG_BUFFER_MAX,
+    };
+    const esNode = e.ES_URL ?? (e.ES_HOST ? `http://${e.ES_HOST}:${e.ES_PORT}` : undefined);
+    this.shipping = {
+      intervalSeconds: e.LOG_SHIP_INTERVAL_SECONDS,
+      batchSize: e.LOG_SHIP_BATCH_SIZE,
+      archiveDir: e.LOG_ARCHIVE_DIR,
+      elasticsearch: esNode
+        ? {
+            node: esNode,
+            username: e.ES_USERNAME,
+            password: e.ES_PASSWORD,
+            apiKey: e.ES_API_KEY,
+            caCertPath: e.ES_CA_CERT,
+          }
+        : undefined,
+      indexes: {
+        logs: e.ES_INDEX_LOGS,
+        message: e.ES_INDEX_MESSAGE,
+        perfs: e.ES_INDEX_PERFS,
+        topFunc: e.ES_INDEX_TOP_FUNC,
+        deadLetter: e.ES_INDEX_DEADLETTER,
+      },
+    };
+    this.env = { nodeEnv: e.NODE_ENV, logLevel: e.LOG_LEVEL };
+  }
+}

@@ -1,0 +1,238 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { ENV_DOCS } from './env.docs';
+
+/** Every environment variable the service reads, validated once at start-up (STYLE.md habit 1). */
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) {
+    return true;
+  }
+  if (['false', '0', 'no', 'off'].includes(v)) {
+    return false;
+  }
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const INT = (name: string, min: number, max: number) => [
+  Transform(toInt),
+  IsInt({ message: `${name} must be an integer from ${min} to ${max}` }),
+  Min(min, { message: `${name} must be an integer from ${min} to ${max}` }),
+  Max(max, { message: `${name} must be an integer from ${min} to ${max}` }),
+];
+const BOOL = (name: string) => [
+  Transform(toBool),
+  IsBoolean({ message: `${name} must be one of true, false, 1, 0, yes, no, on, off` }),
+];
+const OPTIONAL_STRING = (name: string) => [
+  Transform(emptyToUndefined),
+  IsOptional(),
+  IsString({ message: `${name} must be a string` }),
+];
+
+function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((d) => d(target, key));
+}
+
+const INDEX_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const INDEX_MSG = (name: string) =>
+  `${name} must be a lower-case Elasticsearch index name ([a-z0-9._-], not starting with . _ or -)`;
+const REDIS_KEY = (name: string) => [
+  IsString(),
+  MinLength(1, { message: `${name} must be a non-empty Redis key` }),
+  MaxLength(200, { message: `${name} must be at most 200 characters` }),
+];
+
+export class EnvironmentVariables {
+  // --- HTTP ---
+  @IsString({ message: 'API_HOST must be a host name or address' })
+  API_HOST = '0.0.0.0';
+
+  @apply(...INT('API_PORT', 0, 65535))
+  API_PORT = 8000;
+
+  @apply(Transform(emptyToUndefined), IsOptional(), ...INT('PORT', 0, 65535))
+  PORT?: number;
+
+  @apply(...OPTIONAL_STRING('API_KEY'), MinLength(16, { message: 'API_KEY must be at least 16 characters' }))
+  API_KEY?: string;
+
+  // --- Model ---
+  @IsString({ message: 'MODEL_DIR must be a directory path' })
+  MODEL_DIR = './model';
+
+  @apply(...OPTIONAL_STRING('MODEL_PATH'))
+  MODEL_PATH?: string;
+
+  @apply(...INT('MODEL_POOL_SIZE', 1, 64))
+  MODEL_POOL_SIZE = 4;
+
+  @apply(...INT('MODEL_ACQUIRE_TIMEOUT_MS', 1, 600000))
+  MODEL_ACQUIRE_TIMEOUT_MS = 30000;
+
+  // --- Request logging and profiling ---
+  @apply(...BOOL('ENABLE_PERFORMANCE_MONITORING'))
+  ENABLE_PERFORMANCE_MONITORING = true;
+
+  @apply(
+    Transform(toNumber),
+    IsNumber({}, { message: 'PROFILE_SAMPLE_RATE must be a number from 0 to 1' }),
+    Min(0, { message: 'PROFILE_SAMPLE_RATE must be a number from 0 to 1' }),
+    Max(1, { message: 'PROFILE_SAMPLE_RATE must be a number from 0 to 1' }),
+  )
+  PROFILE_SAMPLE_RATE = 0;
+
+  @apply(
+    Transform(emptyToUndefined),
+    IsOptional(),
+    IsUrl(
+      { protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true },
+      { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
+    ),
+  )
+  REDIS_URL?: string;
+
+  @apply(...OPTIONAL_STRING('REDIS_HOST'))
+  REDIS_HOST?: string;
+
+  @apply(...INT('REDIS_PORT', 1, 65535))
+  REDIS_PORT = 6379;
+
+  @apply(...INT('REDIS_DB', 0, 15))
+  REDIS_DB = 0;
+
+  @apply(...OPTIONAL_STRING('REDIS_PASSWORD'))
+  REDIS_PASSWORD?: string;
+
+  @apply(...REDIS_KEY('REDIS_LOGS_KEY'))
+  REDIS_LOGS_KEY = 'api_logs';
+
+  @apply(...REDIS_KEY('REDIS_LOG_STREAM_KEY'))
+  REDIS_LOG_STREAM_KEY = 'api_logs:stream';
+
+  @apply(...INT('REDIS_LOGS_MAX_SIZE', 1, 1000000))
+  REDIS_LOGS_MAX_SIZE = 1000;
+
+  @apply(...INT('LOG_BUFFER_MAX', 1, 10000000))
+  LOG_BUFFER_MAX = 100000;
+
+  // --- Log shipping ---
+  @apply(...INT('LOG_SHIP_INTERVAL_SECONDS', 0, 86400))
+  LOG_SHIP_INTERVAL_SECONDS = 10;
+
+  @apply(...INT('LOG_SHIP_BATCH_SIZE', 1, 10000))
+  LOG_SHIP_BATCH_SIZE = 1000;
+
+  @IsString({ message: 'LOG_ARCHIVE_DIR must be a directory path' })
+  LOG_ARCHIVE_DIR = './data/indexes';
+
+  @apply(
+    Transform(emptyToUndefined),
+    IsOptional(),
+    IsUrl(
+      { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
+      { message: 'ES_URL must be an http:// or https:// URL' },
+    ),
+  )
+  ES_URL?: string;
+
+  @apply(...OPTIONAL_STRING('ES_HOST'))
+  ES_HOST?: string;
+
+  @apply(...INT('ES_PORT', 1, 65535))
+  ES_PORT = 9200;
+
+  @apply(...OPTIONAL_STRING('ES_USERNAME'))
+  ES_USERNAME?: string;
+
+  @apply(...OPTIONAL_STRING('ES_PASSWORD'))
+  ES_PASSWORD?: string;
+
+  @apply(...OPTIONAL_STRING('ES_API_KEY'))
+  ES_API_KEY?: string;
+
+  @apply(...OPTIONAL_STRING('ES_CA_CERT'))
+  ES_CA_CERT?: string;
+
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_LOGS') }))
+  ES_INDEX_LOGS = 'ml-api-logs';
+
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_MESSAGE') }))
+  ES_INDEX_MESSAGE = 'ml-api-message';
+
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_PERFS') }))
+  ES_INDEX_PERFS = 'ml-api-perfs';
+
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_TOP_FUNC') }))
+  ES_INDEX_TOP_FUNC = 'ml-api-top-func';
+
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_DEADLETTER') }))
+  ES_INDEX_DEADLETTER = 'ml-api-deadletter';
+
+  // --- Process ---
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NODE_ENV must be one of development, production, test',
+  })
+  NODE_ENV: 'development' | 'production' | 'test' = 'production';
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
+    message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
+  })
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+export type EnvName = keyof EnvironmentVariables;
+
+/** Thrown when the environment is invalid; its message names every offending variable. */
+export class InvalidConfigError extends Error {
+  override name = 'InvalidConfigError';
+}
+
+/**
+ * Validates the raw environment (only the variables this service knows are read; unset and empty ones take their
+ * defaults). Returns a typed, frozen instance or throws InvalidConfigError naming every bad variable.
+ */
+export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
+  const known = new Set<string>(Object.keys(ENV_DOCS));
+  const picked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (known.has(key) && value !== undefined && value !== '') {
+      picked[key] = value;
+    }
+  }
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const got = JSON.stringify(picked[e.property]);
+      const why = Object.values(e.constraints ?? {})[0] ?? `${e.property} is invalid`;
+      return `  - ${why} (got ${got})`;
+    });
+    throw new InvalidConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(env);
+}

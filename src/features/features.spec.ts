@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ageGroup,
+  canonicalField,
+  engineerFeatures,
+  FEATURE_COUNT,
+  FEATURE_ORDER,
+  featureMatrix,
+  featuresByName,
+  INPUT_FIELDS,
+  SurveyAnswers,
+} from './features';
+
+interface GoldenFile {
+  order: string[];
+  rows: { input: SurveyAnswers; features: number[] }[];
+}
+
+const golden = JSON.parse(
+  readFileSync(join(__dirname, '../../test/fixtures/feature_golden.json'), 'utf8'),
+) as GoldenFile;
+
+const answers = (overrides: Partial<SurveyAnswers> = {}): SurveyAnswers => ({
+  ...(Object.fromEntries(INPUT_FIELDS.map((f) => [f, 0])) as SurveyAnswers),
+  ...overrides,
+});
+
+describe('engineerFeatures', () => {
+  it('uses the golden column order', () => {
+    expect(FEATURE_ORDER).toEqual(golden.order);
+    expect(FEATURE_COUNT).toBe(29);
+  });
+
+  it.each(golden.rows.map((row, i) => [i, row] as const))('gives golden row %i exactly', (_i, row) => {
+    expect(engineerFeatures(row.input)).toEqual(row.features);
+  });
+
+  it('names each value after its column', () => {
+    const row = golden.rows[1];
+    const byName = featuresByName(row.input);
+    expect(Object.keys(byName)).toEqual(golden.order);
+    expect(Object.values(byName)).toEqual(row.features);
+  });
+
+  it('lays rows out row-major as float32', () => {
+    const rows = golden.rows.map((r) => r.input);
+    const matrix = featureMatrix(rows);
+    expect(matrix).toHaveLength(rows.length * 29);
+    expect(Array.from(matrix.subarray(29, 58))).toEqual(
+      Array.from(Float32Array.from(golden.rows[1].features)),
+    );
+  });
+
+  it('counts symptoms and flags the triad', () => {
+    const f = featuresByName(
+      answers({ AGE: 70, COUGHING: 1, 'CHEST PAIN': 1, 'SHORTNESS OF BREATH': 1, SMOKING: 1, GENDER: 1 }),
+    );
+    expect(f.RESPIRATORY_SYMPTOMS).toBe(2);
+    expect(f.TOTAL_SYMPTOMS).toBe(3);
+    expect(f.CANCER_TRIAD).toBe(1);
+    expect(f.HIGH_RISK_PROFILE).toBe(1);
+    expect(f.SMOKER_WITH_RESP_SYMPTOMS).toBe(1);
+    expect(f.SYMPTOMS_PER_AGE).toBeCloseTo(3 / 71, 12);
+    expect(f.RESP_SYMPTOM_RATIO).toBe(0.5);
+  });
+});
+
+describe('ageGroup', () => {
+  it.each([
+    [0, 0],
+    [1, 0],
+    [50, 0],
+    [51, 1],
+    [60, 1],
+    [61, 2],
+    [70, 2],
+    [71, 3],
+    [100, 3],
+    [101, 3],
+    [120, 3],
+  ])('puts AGE %i in band %i (right-closed, no NaN at 0 or above 100)', (age, band) => {
+    expect(ageGroup(age)).toBe(band);
+  });
+});
+
+describe('canonicalField', () => {
+  it.each([
+    ['ALCOHOL_CONSUMING', 'ALCOHOL CONSUMING'],
+    ['ALCOHOL CONSUMING', 'ALCOHOL CONSUMING'],
+    ['CHRONIC_DISEASE', 'CHRONIC DISEASE'],
+    ['SHORTNESS_OF_BREATH', 'SHORTNESS OF BREATH'],
+    ['FATIGUE ', 'FATIGUE'],
+    ['age', 'AGE'],
+    ['YELLOW FINGERS', 'YELLOW_FINGERS'],
+  ])('maps %j to %j', (key, canonical) => {
+    expect(canonicalField(key)).toBe(canonical);
+  });
+
+  it('rejects unknown keys', () => {
+    expect(canonicalField('LUNG_CANCER')).toBeUndefined();
+    expect(canonicalField('')).toBeUndefined();
+  });
+});
