@@ -1,0 +1,26 @@
+# lungcheck: one process serving the API, the form, request logging and scheduled log shipping.
+# Build: docker build -t lungcheck .   Run: docker run -p 8000:8000 lungcheck   (see docker-compose.yml for the stack)
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npx nest build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production TZ=UTC API_HOST=0.0.0.0 API_PORT=8000
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+COPY --chown=node:node model ./model
+COPY --chown=node:node views ./views
+COPY --chown=node:node public ./public
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||process.env.API_PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["node", "dist/main.js"]
