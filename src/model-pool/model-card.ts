@@ -20,6 +20,8 @@ export interface ModelCard {
   threshold: {
     value: number;
     rule: ThresholdRule;
+    /** Thresholds with a lower out-of-fold specificity were not candidates. */
+    min_specificity: number;
     /** Out-of-fold recall and specificity at that threshold. */
     recall: number;
     specificity: number;

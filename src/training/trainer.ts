@@ -1,0 +1,308 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { BINARY_FIELDS, engineerFeatures, FEATURE_ORDER, SurveyAnswers } from '../features/features';
+import type {
+  BinaryDistribution,
+  MetricName,
+  ModelCard,
+  NumericDistribution,
+  ReferenceDistribution,
+  ThresholdRule,
+} from '../model-pool/model-card';
+import { repeatedStratifiedKFold } from './cross-validation';
+import { LogisticRegressionModel } from './logistic-regression';
+import {
+  brierScore,
+  chooseThreshold,
+  confusionAt,
+  evaluate,
+  meanStd,
+  recallOf,
+  specificityOf,
+} from './metrics';
+import { logisticRegressionToOnnx, ONNX_INTERFACE, randomForestToOnnx } from './onnx-export';
+import { RandomForestModel } from './random-forest';
+import { loadSurveyDataset, SurveyDataset } from './survey-dataset';
+
+export interface TrainOptions {
+  dataFile: string;
+  seed: number;
+  folds: number;
+  repeats: number;
+  thresholdRule: ThresholdRule;
+  /** Thresholds whose out-of-fold specificity falls below this are not candidates (see chooseThreshold). */
+  minSpecificity: number;
+  /** Trees of the random forest. */
+  trees: number;
+  /** Candidate C values of the logistic regression, chosen by cross-validated ROC-AUC. */
+  lrGrid: number[];
+}
+
+export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'dataFile'> = {
+  seed: 42,
+  folds: 5,
+  repeats: 5,
+  thresholdRule: 'f2',
+  minSpecificity: 0.5,
+  trees: 100,
+  lrGrid: [0.01, 0.03, 0.1, 0.3, 1],
+};
+
+interface Classifier {
+  predictProba(x: readonly number[][]): number[];
+}
+
+interface Family {
+  name: string;
+  family: ModelCard['family'];
+  hyperparameters: Record<string, number | string | boolean>;
+  fit(x: readonly number[][], y: readonly number[]): Classifier;
+  toOnnx(model: Classifier, threshold: number): Uint8Array;
+}
+
+export interface TrainedModel {
+  card: ModelCard;
+  onnx: Uint8Array;
+  /** The TypeScript model the ONNX file was exported from (for equivalence tests). */
+  model: Classifier;
+}
+
+export interface TrainingResult {
+  dataset: SurveyDataset;
+  models: TrainedModel[];
+}
+
+const AGE_BIN_EDGES = [0, 20, 30, 40, 50, 60, 70, 80, 90, 120];
+const round = (v: number): number => Math.round(v * 1e6) / 1e6;
+
+/** Reads the data, cross-validates each family, fits it on all rows and exports it with its card. Pure of I/O
+ * beyond reading the data file: writing is `writeModelDirectory`'s job. */
+export function trainModels(options: TrainOptions): TrainingResult {
+  const dataset = loadSurveyDataset(options.dataFile);
+  const x = dataset.rows.map((r) => engineerFeatures(r.answers));
+  const y = dataset.rows.map((r) => r.label);
+  const splits = repeatedStratifiedKFold(y, options.folds, options.repeats, options.seed);
+
+  const lrC = pickLogisticC(x, y, splits, options.lrGrid);
+  const families: Family[] = [
+    {
+      name: 'logistic_regression',
+      family: 'logistic_regression',
+      hyperparameters: {
+        C: lrC,
+        penalty: 'l2',
+        standardise: true,
+        solver: 'newton',
+        c_grid: options.lrGrid.join(','),
+      },
+      fit: (xs, ys) => LogisticRegressionModel.fit(xs, ys, { c: lrC }),
+      toOnnx: (m, t) => logisticRegressionToOnnx(m as LogisticRegressionModel, t),
+    },
+    {
+      name: 'random_forest',
+      family: 'random_forest',
+      hyperparameters: {
+        trees: options.trees,
+        max_features: 0.5,
+        max_depth: 6,
+        min_samples: 2,
+        seed: options.seed,
+      },
+      fit: (xs, ys) =>
+        RandomForestModel.fit(xs, ys, {
+          trees: options.trees,
+          maxFeatures: 0.5,
+          maxDepth: 6,
+          minSamples: 2,
+          seed: options.seed,
+        }),
+      toOnnx: (m, t) => randomForestToOnnx(m as RandomForestModel, t),
+    },
+  ];
+
+  const models = families.map((family) => trainFamily(family, dataset, x, y, splits, options));
+  const best = models.reduce((a, b) =>
+    b.card.cv.metrics.roc_auc.mean > a.card.cv.metrics.roc_auc.mean ? b : a,
+  );
+  best.card.default = true;
+  return { dataset, models };
+}
+
+function outOfFold(
+  fit: (x: readonly number[][], y: readonly number[]) => Classifier,
+  x: readonly number[][],
+  y: readonly number[],
+  splits: number[][][],
+): { foldLabels: number[][]; foldScores: number[][] } {
+  const foldLabels: number[][] = [];
+  const foldScores: number[][] = [];
+  for (const repeat of splits) {
+    for (const test of repeat) {
+      const inTest = new Set(test);
+      const train = x.map((_, i) => i).filter((i) => !inTest.has(i));
+      const model = fit(
+        train.map((i) => x[i]),
+        train.map((i) => y[i]),
+      );
+      foldScores.push(model.predictProba(test.map((i) => x[i])));
+      foldLabels.push(test.map((i) => y[i]));
+    }
+  }
+  return { foldLabels, foldScores };
+}
+
+function pickLogisticC(x: number[][], y: number[], splits: number[][][], grid: number[]): number {
+  let best = grid[0];
+  let bestAuc = -Infinity;
+  for (const c of grid) {
+    const { foldLabels, foldScores } = outOfFold(
+      (xs, ys) => LogisticRegressionModel.fit(xs, ys, { c }),
+      x,
+      y,
+      splits,
+    );
+    const auc = meanStd(foldLabels.map((l, i) => evaluate(l, foldScores[i], 0.5).roc_auc)).mean;
+    if (auc > bestAuc + 1e-12) {
+      best = c;
+      bestAuc = auc;
+    }
+  }
+  return best;
+}
+
+function trainFamily(
+  family: Family,
+  dataset: SurveyDataset,
+  x: number[][],
+  y: number[],
+  splits: number[][][],
+  options: TrainOptions,
+): TrainedModel {
+  const { foldLabels, foldScores } = outOfFold(family.fit, x, y, splits);
+  const pooledLabels = foldLabels.flat();
+  const pooledScores = foldScores.flat();
+  const threshold = chooseThreshold(
+    pooledLabels,
+    pooledScores,
+    options.thresholdRule,
+    options.minSpecificity,
+  );
+  const perFold = foldLabels.map((labels, i) => evaluate(labels, foldScores[i], threshold));
+  const metricNames = Object.keys(perFold[0]) as MetricName[];
+  const metrics = Object.fromEntries(
+    metricNames.map((name) => {
+      const { mean, std } = meanStd(perFold.map((m) => m[name]));
+      return [name, { mean: round(mean), std: round(std) }];
+    }),
+  ) as ModelCard['cv']['metrics'];
+  const prevalence = y.reduce((a, b) => a + b, 0) / y.length;
+  const baselineBrier = meanStd(
+    foldLabels.map((labels) =>
+      brierScore(
+        labels,
+        labels.map(() => prevalence),
+      ),
+    ),
+  ).mean;
+  const pooled = confusionAt(pooledLabels, pooledScores, threshold);
+
+  const model = family.fit(x, y);
+  const onnx = family.toOnnx(model, threshold);
+  const inSample = model.predictProba(x);
+  const card: ModelCard = {
+    name: family.name,
+    version: createHash('sha256').update(onnx).digest('hex').slice(0, 12),
+    family: family.family,
+    created_at: new Date().toISOString(),
+    default: false,
+    onnx_file: `${family.name}.onnx`,
+    onnx: { ...ONNX_INTERFACE },
+    feature_order: [...FEATURE_ORDER],
+    hyperparameters: family.hyperparameters,
+    threshold: {
+      value: round(threshold),
+      rule: options.thresholdRule,
+      min_specificity: options.minSpecificity,
+      recall: round(recallOf(pooled)),
+      specificity: round(specificityOf(pooled)),
+    },
+    cv: {
+      folds: options.folds,
+      repeats: options.repeats,
+      seed: options.seed,
+      metrics,
+      baseline_brier: round(baselineBrier),
+    },
+    training: {
+      data_file: dataset.file.split(/[\\/]/).pop() as string,
+      data_sha256: dataset.sha256,
+      rows_read: dataset.rowsRead,
+      rows_after_dedup: dataset.rows.length,
+      duplicates_removed: dataset.rowsRead - dataset.rows.length,
+      positives: y.filter((v) => v === 1).length,
+      negatives: y.filter((v) => v === 0).length,
+    },
+    reference_distribution: referenceDistribution(
+      dataset.rows.map((r) => r.answers),
+      inSample.filter((p) => p >= round(threshold)).length / inSample.length,
+    ),
+  };
+  return { card, onnx, model };
+}
+
+function referenceDistribution(
+  rows: readonly SurveyAnswers[],
+  predictedPositiveRate: number,
+): ReferenceDistribution {
+  const ages = rows.map((r) => r.AGE);
+  const counts = new Array<number>(AGE_BIN_EDGES.length - 1).fill(0);
+  for (const age of ages) {
+    const bin =
+      AGE_BIN_EDGES.findIndex((edge, i) => i > 0 && (age < edge || i === AGE_BIN_EDGES.length - 1)) - 1;
+    counts[bin]++;
+  }
+  const { mean, std } = meanStd(ages);
+  const age: NumericDistribution = {
+    kind: 'histogram',
+    bin_edges: AGE_BIN_EDGES,
+    proportions: counts.map((c) => round(c / rows.length)),
+    mean: round(mean),
+    std: round(std),
+  };
+  const binary = (field: 'GENDER' | (typeof BINARY_FIELDS)[number]): BinaryDistribution => {
+    const ones = rows.filter((r) => r[field] === 1).length / rows.length;
+    return { kind: 'binary', proportions: [round(1 - ones), round(ones)] };
+  };
+  const inputs = {
+    AGE: age,
+    GENDER: binary('GENDER'),
+    ...Object.fromEntries(BINARY_FIELDS.map((f) => [f, binary(f)])),
+  } as ReferenceDistribution['inputs'];
+  return { inputs, predicted_positive_rate: round(predictedPositiveRate) };
+}
+
+/**
+ * Writes every model and card into `outDir`. Files are first written to a temporary sibling directory and only
+ * then moved in, so a failure part-way leaves `outDir` as it was.
+ */
+export function writeModelDirectory(outDir: string, models: readonly TrainedModel[]): string[] {
+  const target = resolve(outDir);
+  mkdirSync(dirname(target), { recursive: true });
+  const staging = mkdtempSync(join(dirname(target), '.model-staging-'));
+  try {
+    const files: string[] = [];
+    for (const { card, onnx } of models) {
+      writeFileSync(join(staging, card.onnx_file), onnx);
+      writeFileSync(join(staging, `${card.name}.card.json`), `${JSON.stringify(card, null, 2)}\n`);
+      files.push(card.onnx_file, `${card.name}.card.json`);
+    }
+    mkdirSync(target, { recursive: true });
+    for (const file of files) {
+      renameSync(join(staging, file), join(target, file));
+    }
+    return files.map((f) => join(target, f));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
