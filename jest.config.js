@@ -1,7 +1,10 @@
 /* Three tiers (STYLE.md): unit specs beside the code, e2e over HTTP, integration against real services
    (Redis, Chromium). `npm test` runs them all; `--selectProjects <name>` runs one. */
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  testEnvironment: '<rootDir>/test/jest-environment.js',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [
