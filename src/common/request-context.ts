@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
 
 /** Time spent in one named stage of a request (see profiling/stage-timer.ts). */
 export interface StageStat {
@@ -8,13 +9,14 @@ export interface StageStat {
 
 /**
  * What one HTTP request carries through its async calls: its transaction id, and what the profiler and the request
- * logger collect about it. Created by the request-context middleware, read anywhere via `currentRequest()`.
+ * logger collect about it. Created by the request-context middleware for every request, bound to the request
+ * object (`requestContextOf`) and, from the routing stage on, to its async calls (`currentRequest`).
  */
 export interface RequestContext {
   transactionId: string;
   /** process.hrtime.bigint() when the first byte arrived. */
   startNs: bigint;
-  /** Stage timings, in first-seen order; filled only when performance monitoring is on. */
+  /** Stage timings, in first-seen order. */
   stages: Map<string, StageStat>;
   /** `<name>@<version>` of the model that answered, set by the prediction service. */
   model?: string;
@@ -24,6 +26,17 @@ export interface RequestContext {
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();
 
+const byRequest = new WeakMap<IncomingMessage, RequestContext>();
+
 export function currentRequest(): RequestContext | undefined {
   return requestContextStorage.getStore();
+}
+
+export function bindRequestContext(req: IncomingMessage, ctx: RequestContext): void {
+  byRequest.set(req, ctx);
+}
+
+/** The request's context where AsyncLocalStorage has none (Express error handlers, code outside the request's calls). */
+export function requestContextOf(req: IncomingMessage): RequestContext | undefined {
+  return byRequest.get(req);
 }

@@ -1,0 +1,83 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { ModelSummary } from './model-registry';
+import type { PoolMode, PoolStats } from './model-session-pool';
+
+export class ModelSummaryDto implements ModelSummary {
+  @ApiProperty({ example: 'logistic_regression' })
+  name!: string;
+
+  @ApiProperty({ example: 'da1e024228f7', description: 'First 12 hex digits of the ONNX file SHA-256' })
+  version!: string;
+
+  @ApiProperty({ example: 'logistic_regression@da1e024228f7' })
+  model!: string;
+
+  @ApiProperty({ enum: ['logistic_regression', 'random_forest', 'gradient_boosting'] })
+  family!: ModelSummary['family'];
+
+  @ApiProperty({ example: true })
+  default!: boolean;
+
+  @ApiProperty({ example: 0.668043, description: 'Decision threshold on the positive-class probability' })
+  threshold!: number;
+
+  @ApiProperty({ enum: ['f2', 'f1', 'youden'] })
+  threshold_rule!: ModelSummary['threshold_rule'];
+
+  @ApiProperty({ example: '2026-11-27T01:15:19.204Z' })
+  created_at!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    example: { roc_auc: 0.936, pr_auc: 0.99, brier: 0.074 },
+    description: 'Cross-validated means',
+  })
+  cv_metrics!: ModelSummary['cv_metrics'];
+}
+
+export class ModelsResponseDto {
+  @ApiProperty({ type: [ModelSummaryDto] })
+  models!: ModelSummaryDto[];
+
+  @ApiProperty({ example: 'logistic_regression', description: 'Model used when no ?model_type= is given' })
+  default!: string;
+
+  @ApiProperty({
+    example: ['logistic_regression', 'random_forest'],
+    description: 'Names accepted by ?model_type= (the reference field name)',
+  })
+  available_types!: string[];
+
+  @ApiProperty({ example: 'logistic_regression', description: 'Same as default (the reference field name)' })
+  default_type!: string;
+}
+
+export class PoolStatsDto implements PoolStats {
+  @ApiProperty({ example: 4 })
+  pool_size!: number;
+
+  @ApiProperty({ example: 4 })
+  available!: number;
+
+  @ApiProperty({ example: 0 })
+  in_use!: number;
+
+  @ApiProperty({ example: 0, description: 'Predictions waiting for a free session' })
+  pending!: number;
+
+  @ApiProperty({ example: 120, description: 'One per prediction answered' })
+  total_predictions!: number;
+
+  @ApiProperty({ example: 30 })
+  avg_usage_per_instance!: number;
+
+  @ApiProperty({ example: '/app/model/logistic_regression.onnx' })
+  model_path!: string;
+
+  @ApiProperty({
+    enum: ['pool', 'single'],
+    description: '`single`: the pool could not be built, one shared session',
+  })
+  mode!: PoolMode;
+}
