@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
 import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
 
@@ -13,7 +14,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const { host, port } = app.get(AppConfig).api;
   await app.listen(port, host);
-  new Logger('Bootstrap').log(`Listening on http://${host}:${port} (Swagger UI at /docs)`);
+  // The bound port, not the configured one: API_PORT=0 picks a free port (tests, side-by-side instances).
+  const bound = (app.getHttpServer().address() as AddressInfo).port;
+  new Logger('Bootstrap').log(`Listening on http://${host}:${bound} (Swagger UI at /docs)`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -83,6 +83,9 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
     const models = [...this.models.values()];
     this.models.clear();
     await Promise.all(models.map((m) => m.pool.close()));
+    if (models.length > 0) {
+      this.logger.log(`Released the sessions of ${models.map((m) => m.id).join(', ')}`);
+    }
   }
 
   /** Loaded models, default first. */

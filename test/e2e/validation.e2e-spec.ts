@@ -1,0 +1,157 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { close, createTestApp, listen } from './support/test-app';
+
+const body = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  ...EXAMPLE_REQUEST,
+  ...overrides,
+});
+
+describe('bad input (e2e)', () => {
+  let app: NestExpressApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    url = await listen(app);
+  });
+  afterAll(() => close(app));
+
+  it.each([
+    ['AGE as a string', { AGE: '65' }],
+    ['AGE as an integral float', { AGE: 65.0 }],
+    ['booleans for yes/no answers', { SMOKING: true, ANXIETY: false }],
+    ['an unknown extra key', { comment: 'ignored', extra: [1, 2] }],
+  ])('accepts %s, like the reference', async (_what, overrides) => {
+    await request(url).post('/predict').send(body(overrides)).expect(200);
+  });
+
+  it('accepts the underscore spellings', async () => {
+    const underscored = Object.fromEntries(
+      Object.entries(EXAMPLE_REQUEST).map(([k, v]) => [k.replace(/ /g, '_'), v]),
+    );
+    const plain = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    const alt = await request(url).post('/predict').send(underscored).expect(200);
+    expect(alt.body.probability).toBe(plain.body.probability);
+  });
+
+  it.each([
+    ['a fractional AGE', { AGE: 65.5 }, 'int_from_float'],
+    ['a null answer', { SMOKING: null }, 'int_type'],
+    ['AGE over 120', { AGE: 121 }, 'less_than_equal'],
+    ['a negative answer', { COUGHING: -1 }, 'greater_than_equal'],
+    ['a word', { AGE: 'sixty' }, 'int_parsing'],
+  ])('rejects %s with 422 in the FastAPI shape', async (_what, overrides, type) => {
+    const res = await request(url).post('/predict').send(body(overrides)).expect(422);
+    const [field] = Object.keys(overrides);
+    expect(res.body).toEqual({
+      detail: [
+        expect.objectContaining({
+          type,
+          loc: ['body', field],
+          msg: expect.any(String),
+          input: overrides[field as keyof typeof overrides],
+        }),
+      ],
+      transaction_id: res.headers['x-transaction-id'],
+    });
+  });
+
+  it('reports a missing answer as missing', async () => {
+    const sent = body();
+    delete sent.AGE;
+    const res = await request(url).post('/predict_proba').send(sent).expect(422);
+    expect(res.body.detail).toEqual([
+      { type: 'missing', loc: ['body', 'AGE'], msg: 'Field required', input: sent },
+    ]);
+  });
+
+  it('reports all problems at once', async () => {
+    const res = await request(url)
+      .post('/predict')
+      .send({ AGE: 150, GENDER: 2.5, SMOKING: null, CHEST_PAIN: 7 })
+      .expect(422);
+    const byField = Object.fromEntries(
+      (res.body.detail as { loc: string[]; type: string }[]).map((d) => [d.loc[1], d.type]),
+    );
+    expect(byField).toMatchObject({
+      AGE: 'less_than_equal',
+      GENDER: 'int_from_float',
+      SMOKING: 'int_type',
+      CHEST_PAIN: 'less_than_equal',
+      FATIGUE: 'missing',
+    });
+    expect(res.body.detail).toHaveLength(15);
+  });
+
+  it('answers malformed JSON with 422 json_invalid', async () => {
+    const res = await request(url)
+      .post('/predict')
+      .set('Content-Type', 'application/json')
+      .send('{"AGE": 65,')
+      .expect(422);
+    expect(res.body.detail).toEqual([
+      {
+        type: 'json_invalid',
+        loc: ['body', 11],
+        msg: 'JSON decode error',
+        input: {},
+        ctx: { error: expect.any(String) },
+      },
+    ]);
+    expect(res.body.transaction_id).toBe(res.headers['x-transaction-id']);
+  });
+
+  it('answers a JSON array with 422', async () => {
+    const res = await request(url).post('/predict').send([EXAMPLE_REQUEST]).expect(422);
+    expect(res.body.detail[0]).toMatchObject({ type: 'model_attributes_type', loc: ['body'] });
+  });
+
+  it('answers an empty body with 422 naming every missing answer', async () => {
+    const res = await request(url).post('/predict').set('Content-Type', 'application/json').expect(422);
+    expect(res.body.detail).toHaveLength(15);
+    expect(res.body.detail.every((d: { type: string }) => d.type === 'missing')).toBe(true);
+  });
+
+  it('answers a body over 16 KiB with 413', async () => {
+    const res = await request(url)
+      .post('/predict')
+      .send(body({ padding: 'x'.repeat(16 * 1024) }))
+      .expect(413);
+    expect(res.body.detail).toMatch(/the limit is 16384 bytes/);
+    expect(res.body.transaction_id).toBe(res.headers['x-transaction-id']);
+  });
+
+  it('accepts a body just under 16 KiB', async () => {
+    const base = JSON.stringify(body({ padding: '' })).length;
+    await request(url)
+      .post('/predict')
+      .send(body({ padding: 'x'.repeat(16 * 1024 - base) }))
+      .expect(200);
+  });
+
+  it.each([
+    ['text/plain', JSON.stringify(EXAMPLE_REQUEST)],
+    ['application/x-www-form-urlencoded', 'AGE=65&GENDER=1'],
+    ['application/xml', '<AGE>65</AGE>'],
+  ])('answers a %s body with 415', async (type, payload) => {
+    const res = await request(url).post('/predict').set('Content-Type', type).send(payload).expect(415);
+    expect(res.body.detail).toContain('Content-Type must be application/json');
+  });
+
+  it('answers an unsupported charset with 415', async () => {
+    await request(url)
+      .post('/features')
+      .set('Content-Type', 'application/json; charset=latin-9')
+      .send(JSON.stringify(EXAMPLE_REQUEST))
+      .expect(415);
+  });
+
+  it('keeps serving after all of that', async () => {
+    await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    await request(url)
+      .get('/health')
+      .expect(200, /"status":"healthy"/);
+  });
+});
