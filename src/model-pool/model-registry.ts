@@ -74,7 +74,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       const { mode, size } = model.pool;
       this.logger.log(
         `Serving ${model.id}${model.isDefault ? ' (default)' : ''} from ${relative(process.cwd(), model.modelPath)}: ` +
-          `threshold ${model.card.threshold.value}, ${mode === 'pool' ? `pool of ${size} sessions` : 'one shared session'}`,
+          `threshold ${model.card.threshold.value}, ${mode === 'pool' ? `pool of ${size} session${size === 1 ? '' : 's'}` : 'one shared session'}`,
       );
     }
   }
