@@ -45,7 +45,7 @@ export class PredictionService {
         ctx.inferenceNs = (ctx.inferenceNs ?? 0n) + (process.hrtime.bigint() - start);
       }
       const data = result[output].data as Float32Array;
-      return [data[0], data[1]];
+      return [roundProbability(data[0]), roundProbability(data[1])];
     });
     const threshold = model.card.threshold.value;
     return {
@@ -58,4 +58,9 @@ export class PredictionService {
       model_name: model.name,
     };
   }
+}
+
+/** Six decimals, as the reference answered: a float32 carries no more, and the decision uses what is shown. */
+function roundProbability(p: number): number {
+  return Math.round(p * 1e6) / 1e6;
 }
