@@ -1,0 +1,86 @@
+import { bulkOperations, bulkOutcomes, classifyBulkItem, isRetryableStatus } from './bulk-outcome';
+
+describe('bulk outcome', () => {
+  describe(isRetryableStatus.name, () => {
+    it.each([
+      [408, true],
+      [429, true],
+      [500, true],
+      [503, true],
+      [504, true],
+      [400, false],
+      [404, false],
+      [409, false],
+    ])('%i → %s', (status, expected) => {
+      expect(isRetryableStatus(status)).toBe(expected);
+    });
+  });
+
+  describe(classifyBulkItem.name, () => {
+    it('stores 200 and 201', () => {
+      expect(classifyBulkItem({ _index: 'i', status: 201 })).toEqual({ status: 'stored' });
+      expect(classifyBulkItem({ _index: 'i', status: 200 })).toEqual({ status: 'stored' });
+    });
+
+    it('retries a rejected execution (429) with its reason', () => {
+      const item = {
+        _index: 'i',
+        status: 429,
+        error: { type: 'es_rejected_execution_exception', reason: 'queue full' },
+      };
+      expect(classifyBulkItem(item)).toEqual({
+        status: 'retry',
+        reason: { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' },
+      });
+    });
+
+    it('refuses a mapping error for good, with the cause in the reason', () => {
+      const item = {
+        _index: 'i',
+        status: 400,
+        error: {
+          type: 'document_parsing_exception',
+          reason: '[1:10] failed to parse field [AGE] of type [integer]',
+          caused_by: { type: 'number_format_exception', reason: 'For input string: "old"' },
+        },
+      };
+      expect(classifyBulkItem(item)).toEqual({
+        status: 'refused',
+        reason: {
+          status: 400,
+          type: 'document_parsing_exception',
+          reason: '[1:10] failed to parse field [AGE] of type [integer]: For input string: "old"',
+        },
+      });
+    });
+
+    it('retries a document the response says nothing about', () => {
+      expect(classifyBulkItem(undefined).status).toBe('retry');
+    });
+  });
+
+  describe(bulkOperations.name, () => {
+    it('pairs an index action (never create) with each source', () => {
+      const ops = bulkOperations([
+        { index: 'a', id: '1', entryId: '1', source: { x: 1 } },
+        { index: 'b', id: '1-1', entryId: '1', source: { y: 2 } },
+      ]);
+      expect(ops).toEqual([
+        { index: { _index: 'a', _id: '1' } },
+        { x: 1 },
+        { index: { _index: 'b', _id: '1-1' } },
+        { y: 2 },
+      ]);
+    });
+  });
+
+  describe(bulkOutcomes.name, () => {
+    it('answers one outcome per document sent, retrying those missing from a short response', () => {
+      const outcomes = bulkOutcomes(
+        { took: 1, errors: false, items: [{ index: { _index: 'a', status: 201 } }] },
+        2,
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['stored', 'retry']);
+    });
+  });
+});

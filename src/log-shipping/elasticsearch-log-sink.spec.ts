@@ -1,0 +1,102 @@
+import { errors } from '@elastic/elasticsearch';
+import { MockCluster } from '../../test/support/log-shipping/mock-cluster';
+import { ElasticsearchLogSink, ElasticsearchUnavailableError, redactedNode } from './elasticsearch-log-sink';
+import type { ShipDocument } from './log-shipping.documents';
+import { indexTemplates } from './log-shipping.templates';
+
+const INDEXES = {
+  logs: 'ml-api-logs',
+  message: 'ml-api-message',
+  perfs: 'ml-api-perfs',
+  topFunc: 'ml-api-top-func',
+  deadLetter: 'ml-api-deadletter',
+};
+
+const doc = (id: string, source: Record<string, unknown>): ShipDocument => ({
+  index: INDEXES.topFunc,
+  id,
+  entryId: id.split('-')[0] ?? id,
+  source: {
+    '@timestamp': '2025-03-14T09:26:53.589Z',
+    entry_id: id,
+    function: 'model_run',
+    rank: 1,
+    ...source,
+  },
+});
+
+describe(ElasticsearchLogSink.name, () => {
+  let cluster: MockCluster;
+  let sink: ElasticsearchLogSink;
+
+  beforeEach(() => {
+    cluster = new MockCluster();
+    sink = new ElasticsearchLogSink(cluster.client(), indexTemplates(INDEXES), MockCluster.NODE);
+  });
+
+  it('installs one template per index, and installing again changes nothing', async () => {
+    await sink.prepare();
+    const first = structuredClone([...cluster.templates]);
+    await sink.prepare();
+    expect(cluster.templatePuts).toBe(10);
+    expect([...cluster.templates]).toEqual(first);
+    expect([...cluster.templates.keys()].sort()).toEqual(
+      Object.values(INDEXES)
+        .map((i) => `lungcheck-${i}`)
+        .sort(),
+    );
+  });
+
+  it('sends every document in one bulk request under its id and answers one outcome per document', async () => {
+    await sink.prepare();
+    const outcomes = await sink.write([doc('a-1', {}), doc('a-2', { rank: 2 })]);
+    expect(outcomes).toEqual([{ status: 'stored' }, { status: 'stored' }]);
+    expect(cluster.bulkRequests).toBe(1);
+    expect([...cluster.docs(INDEXES.topFunc).keys()]).toEqual(['a-1', 'a-2']);
+  });
+
+  it('reports a retryable item and a mapping error item apart, storing the rest', async () => {
+    await sink.prepare();
+    cluster.failItem = (op) =>
+      op.id === 'b-1'
+        ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' }
+        : undefined;
+    const outcomes = await sink.write([doc('b-1', {}), doc('b-2', { line: 'forty' }), doc('b-3', {})]);
+    expect(outcomes.map((o) => o.status)).toEqual(['retry', 'refused', 'stored']);
+    expect(outcomes[1]).toMatchObject({ reason: { status: 400, type: 'document_parsing_exception' } });
+    expect([...cluster.docs(INDEXES.topFunc).keys()]).toEqual(['b-3']);
+  });
+
+  it('throws, naming the cause, when the cluster cannot be reached', async () => {
+    cluster.down = true;
+    await expect(sink.write([doc('c-1', {})])).rejects.toThrow(ElasticsearchUnavailableError);
+    await expect(sink.write([doc('c-1', {})])).rejects.toThrow(/bulk request failed: ConnectionError/);
+    await expect(sink.prepare()).rejects.toThrow(/installing index templates failed/);
+  });
+
+  it('throws with the status and the reason when the cluster refuses the whole request', async () => {
+    cluster.mock.clear({ method: ['POST', 'PUT'], path: '/_bulk' });
+    cluster.mock.add({ method: 'POST', path: '/_bulk' }, () => {
+      const body = {
+        error: { type: 'security_exception', reason: 'missing authentication credentials' },
+        status: 401,
+      };
+      return new errors.ResponseError({ body, statusCode: 401 } as ConstructorParameters<
+        typeof errors.ResponseError
+      >[0]);
+    });
+    await expect(sink.write([doc('d-1', {})])).rejects.toThrow(
+      /Elasticsearch answered 401: .*security_exception.*missing authentication credentials/,
+    );
+  });
+
+  it('does not call the cluster for an empty batch', async () => {
+    cluster.down = true;
+    await expect(sink.write([])).resolves.toEqual([]);
+  });
+
+  it('shows the node without credentials', () => {
+    expect(redactedNode('https://elastic:s3cret@es.example:9200')).toBe('https://es.example:9200');
+    expect(sink.target).toBe('http://es.mock:9200');
+  });
+});

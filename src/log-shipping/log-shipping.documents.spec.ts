@@ -1,0 +1,208 @@
+import {
+  EXAMPLE_ANSWERS,
+  predictionEntry,
+  validationErrorEntry,
+} from '../../test/support/log-shipping/entries';
+import { INPUT_FIELDS } from '../features/features';
+import {
+  canonicalAnswers,
+  canonicalPath,
+  deadLetterDocument,
+  documentsForEntry,
+  predictionResult,
+  utcTimestamp,
+  type ShippingIndexes,
+} from './log-shipping.documents';
+
+const INDEXES: ShippingIndexes = {
+  logs: 'ml-api-logs',
+  message: 'ml-api-message',
+  perfs: 'ml-api-perfs',
+  topFunc: 'ml-api-top-func',
+  deadLetter: 'ml-api-deadletter',
+};
+
+const byIndex = (entry: Parameters<typeof documentsForEntry>[0]) => {
+  const docs = documentsForEntry(entry, INDEXES);
+  return (index: string) => docs.filter((d) => d.index === index);
+};
+
+describe('log-shipping documents', () => {
+  describe(documentsForEntry.name, () => {
+    it('gives a profiled successful prediction one document in logs, message and perfs, and one per top function', () => {
+      const entry = predictionEntry();
+      const docs = byIndex(entry);
+      expect(docs(INDEXES.logs).map((d) => d.id)).toEqual([entry.id]);
+      expect(docs(INDEXES.message).map((d) => d.id)).toEqual([entry.id]);
+      expect(docs(INDEXES.perfs).map((d) => d.id)).toEqual([entry.id]);
+      expect(docs(INDEXES.topFunc).map((d) => d.id)).toEqual(
+        [1, 2, 3, 4, 5].map((rank) => `${entry.id}-${rank}`),
+      );
+      expect(documentsForEntry(entry, INDEXES).every((d) => d.entryId === entry.id)).toBe(true);
+    });
+
+    it('derives the same ids and sources every time, so re-shipping overwrites identically', () => {
+      const entry = predictionEntry();
+      expect(documentsForEntry(entry, INDEXES)).toEqual(documentsForEntry(structuredClone(entry), INDEXES));
+    });
+
+    it('keys documents by entry id, so two entries sharing a client-chosen transaction id stay two documents', () => {
+      const a = predictionEntry({ data: { transaction_id: 'client-req-1' } });
+      const b = predictionEntry({ data: { transaction_id: 'client-req-1' } });
+      const ids = [...documentsForEntry(a, INDEXES), ...documentsForEntry(b, INDEXES)].map(
+        (d) => `${d.index}/${d.id}`,
+      );
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('keeps a 422 out of the message index (the reference let it in) but in the logs index', () => {
+      const docs = byIndex(validationErrorEntry());
+      expect(docs(INDEXES.logs)).toHaveLength(1);
+      expect(docs(INDEXES.message)).toHaveLength(0);
+      expect(docs(INDEXES.perfs)).toHaveLength(0);
+    });
+
+    it.each([
+      ['/predict', 200, 1],
+      ['/predict_proba', 200, 1],
+      ['/api/predict', 200, 1],
+      ['/predict?model_type=random_forest', 200, 1],
+      ['/predict', 503, 0],
+      ['/features', 200, 0],
+      ['/predictions', 200, 0],
+    ])('puts %s answered %i in the message index %i time(s)', (path, status, expected) => {
+      expect(byIndex(predictionEntry({ data: { path, status_code: status } }))(INDEXES.message)).toHaveLength(
+        expected,
+      );
+    });
+
+    it('gives an entry without performance metrics no perfs or top-func documents', () => {
+      const docs = byIndex(predictionEntry({ data: { performance_metrics: null } }));
+      expect(docs(INDEXES.perfs)).toHaveLength(0);
+      expect(docs(INDEXES.topFunc)).toHaveLength(0);
+      expect(docs(INDEXES.message)).toHaveLength(1);
+    });
+
+    it('fills the logs document with the entry fields under the reference names', () => {
+      const entry = predictionEntry();
+      const [log] = byIndex(entry)(INDEXES.logs);
+      expect(log?.source).toEqual({
+        '@timestamp': entry.timestamp,
+        entry_id: entry.id,
+        level: 'INFO',
+        message: entry.message,
+        transaction_id: entry.data.transaction_id,
+        http_method: 'POST',
+        http_path: '/predict',
+        status_code: 200,
+        execution_time_ms: entry.data.latency_ms,
+        model: entry.data.model,
+        input_data: entry.data.input_data,
+        result: entry.data.result,
+      });
+    });
+
+    it('fills the message document with the 15 canonical answers as integers and the decision', () => {
+      const entry = predictionEntry({
+        data: {
+          input_data: { ...EXAMPLE_ANSWERS, AGE: '65', CHRONIC_DISEASE: true, 'CHRONIC DISEASE': undefined },
+        },
+      });
+      const [message] = byIndex(entry)(INDEXES.message);
+      const input = message?.source.input_data as Record<string, unknown>;
+      expect(Object.keys(input).sort()).toEqual([...INPUT_FIELDS].sort());
+      expect(input.AGE).toBe(65);
+      expect(input['CHRONIC DISEASE']).toBe(1);
+      expect(Object.values(input).every((v) => Number.isInteger(v))).toBe(true);
+      expect(message?.source.result).toEqual({ prediction: 1, probability: 0.900887, risk_level: 'high' });
+      expect(message?.source).toMatchObject({
+        transaction_id: entry.data.transaction_id,
+        http_path: '/predict',
+        status_code: 200,
+        model: entry.data.model,
+      });
+    });
+
+    it('ranks top functions from 1 and copies only the mapped fields', () => {
+      const entry = predictionEntry();
+      const extra = { ...entry.data.performance_metrics!.top_functions[0]!, self_time_ms: 1 };
+      entry.data.performance_metrics!.top_functions[0] = extra;
+      const docs = byIndex(entry);
+      const top = docs(INDEXES.topFunc).map((d) => d.source);
+      expect(top.map((t) => t.rank)).toEqual([1, 2, 3, 4, 5]);
+      expect(top[0]).not.toHaveProperty('self_time_ms');
+      expect(top[1]).toMatchObject({ function: 'feature_engineering', calls: 1, line: 41 });
+      const perf = docs(INDEXES.perfs)[0]?.source;
+      expect(perf).toMatchObject({ inference_time_ms: 0.42, latency_ms: 1.9, function_calls: 6 });
+      expect((perf?.top_functions as unknown[]).length).toBe(5);
+    });
+  });
+
+  describe(canonicalPath.name, () => {
+    it.each([
+      ['/predict', '/predict'],
+      ['/api/predict', '/predict'],
+      ['/predict/', '/predict'],
+      ['/predict_proba?model=x', '/predict_proba'],
+      ['/api', '/'],
+      ['/apis/predict', '/apis/predict'],
+    ])('%s → %s', (path, expected) => {
+      expect(canonicalPath(path)).toBe(expected);
+    });
+  });
+
+  describe(canonicalAnswers.name, () => {
+    it('leaves null where the entry holds no integer value, rather than inventing one', () => {
+      const answers = canonicalAnswers({ AGE: 65.5, SMOKING: 'yes', GENDER: 1 });
+      expect(answers.AGE).toBeNull();
+      expect(answers.SMOKING).toBeNull();
+      expect(answers.GENDER).toBe(1);
+      expect(answers.COUGHING).toBeNull();
+    });
+  });
+
+  describe(predictionResult.name, () => {
+    it('takes p1 as the probability of a /predict_proba answer', () => {
+      expect(predictionResult({ prediction: 0, probabilities: [0.8, 0.2], risk_level: 'low' })).toEqual({
+        prediction: 0,
+        probability: 0.2,
+        risk_level: 'low',
+      });
+    });
+  });
+
+  describe(utcTimestamp.name, () => {
+    it('normalises to ISO-8601 UTC and passes an unparsable value through for Elasticsearch to refuse', () => {
+      expect(utcTimestamp('2025-03-14T10:26:53.589+01:00')).toBe('2025-03-14T09:26:53.589Z');
+      expect(utcTimestamp('yesterday-ish')).toBe('yesterday-ish');
+    });
+  });
+
+  describe(deadLetterDocument.name, () => {
+    it('records the target, the reason and the original, under an id that re-dead-lettering overwrites', () => {
+      const entry = predictionEntry();
+      const [doc] = byIndex(entry)(INDEXES.message);
+      const reason = {
+        status: 400,
+        type: 'document_parsing_exception',
+        reason: 'failed to parse field [AGE]',
+      };
+      const at = new Date('2025-03-14T10:00:00Z');
+      const letter = deadLetterDocument(doc!, reason, INDEXES.deadLetter, at);
+      expect(letter).toEqual({
+        index: INDEXES.deadLetter,
+        id: `${INDEXES.message}:${entry.id}`,
+        entryId: entry.id,
+        source: {
+          '@timestamp': at.toISOString(),
+          entry_id: entry.id,
+          transaction_id: entry.data.transaction_id,
+          target_index: INDEXES.message,
+          document_id: entry.id,
+          error: reason,
+          document: doc!.source,
+        },
+      });
+    });
+  });
+});

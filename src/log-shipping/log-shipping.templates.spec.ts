@@ -1,0 +1,91 @@
+import type { MappingProperty, MappingTypeMapping } from '@elastic/elasticsearch/lib/api/types';
+import { predictionEntry, validationErrorEntry } from '../../test/support/log-shipping/entries';
+import { INPUT_FIELDS } from '../features/features';
+import { deadLetterDocument, documentsForEntry, type ShippingIndexes } from './log-shipping.documents';
+import { indexMappings, indexTemplates } from './log-shipping.templates';
+
+const INDEXES: ShippingIndexes = {
+  logs: 'my-logs',
+  message: 'my-message',
+  perfs: 'my-perfs',
+  topFunc: 'my-top-func',
+  deadLetter: 'my-deadletter',
+};
+
+/** Dotted paths of the fields a document holds, down to where its mapping stops indexing (flattened, disabled). */
+function unmappedFields(
+  source: Record<string, unknown>,
+  mapping: MappingTypeMapping | MappingProperty,
+  prefix = '',
+): string[] {
+  const properties = ('properties' in mapping ? mapping.properties : undefined) ?? {};
+  return Object.entries(source).flatMap(([key, value]) => {
+    const property = properties[key];
+    if (!property) {
+      return [`${prefix}${key}`];
+    }
+    const type = 'type' in property ? property.type : 'object';
+    const opaque = type === 'flattened' || ('enabled' in property && property.enabled === false);
+    if (opaque || value === null || typeof value !== 'object') {
+      return [];
+    }
+    const items = Array.isArray(value) ? value : [value];
+    return items.flatMap((item) =>
+      unmappedFields(item as Record<string, unknown>, property, `${prefix}${key}.`),
+    );
+  });
+}
+
+describe('log-shipping index templates', () => {
+  describe(indexTemplates.name, () => {
+    it('gives each configured index its own template matching exactly that name', () => {
+      const templates = indexTemplates(INDEXES);
+      expect(templates.map((t) => t.index_patterns)).toEqual(Object.values(INDEXES).map((name) => [name]));
+      expect(new Set(templates.map((t) => t.name)).size).toBe(5);
+      expect(templates.every((t) => t.template.mappings.dynamic === 'strict')).toBe(true);
+    });
+  });
+
+  describe(indexMappings.name, () => {
+    const mappings = indexMappings();
+    const kinds = Object.keys(INDEXES) as (keyof ShippingIndexes)[];
+
+    it('maps @timestamp as a date, ids as keywords, in every index', () => {
+      for (const kind of kinds) {
+        expect(mappings[kind].properties?.['@timestamp']).toEqual({ type: 'date' });
+        expect(mappings[kind].properties?.entry_id).toEqual({ type: 'keyword' });
+        expect(mappings[kind].properties?.transaction_id).toEqual({ type: 'keyword' });
+      }
+    });
+
+    it('maps the 15 answers of the message index as integers and top functions of perfs as nested', () => {
+      const input = mappings.message.properties?.input_data as { properties: Record<string, unknown> };
+      expect(Object.keys(input.properties).sort()).toEqual([...INPUT_FIELDS].sort());
+      expect(Object.values(input.properties)).toEqual(INPUT_FIELDS.map(() => ({ type: 'integer' })));
+      expect(mappings.perfs.properties?.top_functions).toMatchObject({ type: 'nested' });
+    });
+
+    it('knows every field the documents of each index carry (the mappings are strict)', () => {
+      const entries = [
+        predictionEntry(),
+        predictionEntry({ data: { path: '/predict_proba' } }),
+        validationErrorEntry(),
+      ];
+      const docs = entries.flatMap((e) => documentsForEntry(e, INDEXES));
+      const first = docs[0]!;
+      const reason = { status: 400, type: 'x', reason: 'y' };
+      docs.push(deadLetterDocument(first, reason, INDEXES.deadLetter, new Date()));
+      const kindOf = new Map(kinds.map((k) => [INDEXES[k], k]));
+      expect(new Set(docs.map((d) => d.index)).size).toBe(5);
+      for (const doc of docs) {
+        expect({
+          index: doc.index,
+          unmapped: unmappedFields(doc.source, mappings[kindOf.get(doc.index)!]),
+        }).toEqual({
+          index: doc.index,
+          unmapped: [],
+        });
+      }
+    });
+  });
+});

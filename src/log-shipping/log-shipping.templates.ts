@@ -1,0 +1,130 @@
+import type { MappingProperty, MappingTypeMapping } from '@elastic/elasticsearch/lib/api/types';
+import { INPUT_FIELDS } from '../features/features';
+import type { ShippingIndexes } from './log-shipping.documents';
+
+/**
+ * Explicit mappings for the five indexes, installed as composable index templates (one per index, matching exactly
+ * that index name). `dynamic: strict` everywhere: a field the mapping does not know is refused with a mapping
+ * error and dead-lettered, rather than silently guessed (the reference got `keyword` for numbers that way).
+ * Templates apply when an index is created; an index that already exists keeps its mapping.
+ */
+
+export interface IndexTemplate {
+  name: string;
+  index_patterns: string[];
+  priority: number;
+  template: { mappings: MappingTypeMapping };
+  _meta: Record<string, unknown>;
+}
+
+/** Bumped whenever a mapping changes, so `GET _index_template` shows which definition a cluster holds. */
+export const TEMPLATE_VERSION = 1;
+
+/** Above the built-in templates (priority 100 and below), so ours win for our index names. */
+const TEMPLATE_PRIORITY = 500;
+
+const keyword: MappingProperty = { type: 'keyword' };
+const date: MappingProperty = { type: 'date' };
+const integer: MappingProperty = { type: 'integer' };
+const float: MappingProperty = { type: 'float' };
+const text: MappingProperty = { type: 'text' };
+/** Any JSON a client sent or an error body held, searchable as keywords without one field per key. */
+const freeForm: MappingProperty = { type: 'flattened' };
+
+const functionFields: Record<string, MappingProperty> = {
+  function: keyword,
+  file: keyword,
+  line: integer,
+  calls: integer,
+  total_time_ms: float,
+  cumulative_time_ms: float,
+  rank: integer,
+};
+
+const strict = (properties: Record<string, MappingProperty>): MappingTypeMapping => ({
+  dynamic: 'strict',
+  properties,
+});
+
+export function indexMappings(): Record<keyof ShippingIndexes, MappingTypeMapping> {
+  return {
+    logs: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      level: keyword,
+      message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } },
+      transaction_id: keyword,
+      http_method: keyword,
+      http_path: keyword,
+      status_code: integer,
+      execution_time_ms: float,
+      model: keyword,
+      input_data: freeForm,
+      result: freeForm,
+    }),
+    message: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      transaction_id: keyword,
+      http_path: keyword,
+      status_code: integer,
+      execution_time_ms: float,
+      model: keyword,
+      input_data: {
+        dynamic: 'strict',
+        properties: Object.fromEntries(INPUT_FIELDS.map((f) => [f, integer])),
+      },
+      result: {
+        dynamic: 'strict',
+        properties: { prediction: integer, probability: float, risk_level: keyword },
+      },
+    }),
+    perfs: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      transaction_id: keyword,
+      http_path: keyword,
+      status_code: integer,
+      model: keyword,
+      inference_time_ms: float,
+      latency_ms: float,
+      cpu_time_ms: float,
+      memory_mb: float,
+      memory_delta_mb: float,
+      function_calls: integer,
+      top_functions: { type: 'nested', dynamic: 'strict', properties: functionFields },
+    }),
+    topFunc: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      transaction_id: keyword,
+      http_path: keyword,
+      model: keyword,
+      ...functionFields,
+    }),
+    deadLetter: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      transaction_id: keyword,
+      target_index: keyword,
+      document_id: keyword,
+      error: {
+        dynamic: 'strict',
+        properties: { status: integer, type: keyword, reason: text },
+      },
+      document: { type: 'object', enabled: false },
+    }),
+  };
+}
+
+/** One template per configured index name. */
+export function indexTemplates(indexes: ShippingIndexes): IndexTemplate[] {
+  const mappings = indexMappings();
+  return (Object.keys(indexes) as (keyof ShippingIndexes)[]).map((kind) => ({
+    name: `lungcheck-${indexes[kind]}`,
+    index_patterns: [indexes[kind]],
+    priority: TEMPLATE_PRIORITY,
+    template: { mappings: mappings[kind] },
+    _meta: { managed_by: 'lungcheck', version: TEMPLATE_VERSION },
+  }));
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { LogEntry, PerformanceMetrics } from '../../../src/request-log/log-entry';
+
+/** The reference's example answers, under the canonical names. */
+export const EXAMPLE_ANSWERS: Record<string, number> = {
+  AGE: 65,
+  GENDER: 1,
+  SMOKING: 1,
+  'ALCOHOL CONSUMING': 1,
+  PEER_PRESSURE: 0,
+  YELLOW_FINGERS: 1,
+  ANXIETY: 0,
+  FATIGUE: 1,
+  ALLERGY: 0,
+  WHEEZING: 1,
+  COUGHING: 1,
+  'SHORTNESS OF BREATH': 1,
+  'SWALLOWING DIFFICULTY': 0,
+  'CHEST PAIN': 1,
+  'CHRONIC DISEASE': 0,
+};
+
+export function metrics(topFunctions = 5): PerformanceMetrics {
+  const stages = [
+    'validate',
+    'feature_engineering',
+    'pool_acquire',
+    'model_run',
+    'serialise',
+    'pool_release',
+  ];
+  return {
+    inference_time_ms: 0.42,
+    latency_ms: 1.9,
+    cpu_time_ms: 1.1,
+    memory_mb: 142.5,
+    memory_delta_mb: 0.02,
+    function_calls: stages.length,
+    top_functions: stages.slice(0, topFunctions).map((name, i) => ({
+      function: name,
+      file: 'src/prediction/prediction.service.ts',
+      line: 40 + i,
+      calls: 1,
+      total_time_ms: 0.5 - i * 0.05,
+      cumulative_time_ms: 0.5 - i * 0.05,
+    })),
+  };
+}
+
+let sequence = 0;
+
+/** A time-ordered, unique entry id like the logging module's. */
+export function entryId(): string {
+  sequence += 1;
+  return `${Date.now().toString(36)}-${sequence.toString(36).padStart(6, '0')}-${randomUUID().slice(0, 8)}`;
+}
+
+type EntryOverrides = Partial<Omit<LogEntry, 'data'>> & { data?: Partial<LogEntry['data']> };
+
+/** A successful, profiled POST /predict entry unless overridden. */
+export function predictionEntry(overrides: EntryOverrides = {}): LogEntry {
+  const transactionId = overrides.data?.transaction_id ?? randomUUID();
+  const result = { prediction: 1, probability: 0.900887, message: 'Prédiction positive', risk_level: 'high' };
+  const base: LogEntry = {
+    id: entryId(),
+    timestamp: '2025-03-14T09:26:53.589Z',
+    level: 'INFO',
+    message: `[${transactionId}] API Call - POST /predict - Status: 200 - Time: 1.90ms - Input: {} - Result: {}`,
+    data: {
+      transaction_id: transactionId,
+      method: 'POST',
+      path: '/predict',
+      status_code: 200,
+      latency_ms: 1.9,
+      input_data: { ...EXAMPLE_ANSWERS },
+      result,
+      model: 'logistic_regression@da1e024228f7',
+      performance_metrics: metrics(),
+    },
+  };
+  return { ...base, ...overrides, data: { ...base.data, ...overrides.data } };
+}
+
+/** A refused request: 422 with FastAPI's detail, not profiled. */
+export function validationErrorEntry(overrides: EntryOverrides = {}): LogEntry {
+  return predictionEntry({
+    level: 'WARNING',
+    ...overrides,
+    data: {
+      status_code: 422,
+      input_data: { AGE: 150 },
+      result: { detail: [{ type: 'less_than_equal', loc: ['body', 'AGE'], msg: 'Input should be ≤ 120' }] },
+      model: null,
+      performance_metrics: null,
+      ...overrides.data,
+    },
+  });
+}
