@@ -31,7 +31,7 @@ export interface ModelCard {
     repeats: number;
     seed: number;
     metrics: Record<MetricName, { mean: number; std: number }>;
-    /** The same metrics of a constant predictor (the training prevalence), for comparison. */
+    /** Mean Brier score over the same folds of a constant predictor (its training fold's prevalence). */
     baseline_brier: number;
   };
   training: {

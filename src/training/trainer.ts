@@ -19,6 +19,7 @@ import {
   evaluate,
   meanStd,
   recallOf,
+  rocAuc,
   specificityOf,
 } from './metrics';
 import { logisticRegressionToOnnx, ONNX_INTERFACE, randomForestToOnnx } from './onnx-export';
@@ -35,7 +36,7 @@ export interface TrainOptions {
   minSpecificity: number;
   /** Trees of the random forest. */
   trees: number;
-  /** Candidate C values of the logistic regression, chosen by cross-validated ROC-AUC. */
+  /** Candidate C values of the logistic regression, chosen by ROC-AUC in an inner CV of each training set. */
   lrGrid: number[];
 }
 
@@ -84,19 +85,22 @@ export function trainModels(options: TrainOptions): TrainingResult {
   const y = dataset.rows.map((r) => r.label);
   const splits = repeatedStratifiedKFold(y, options.folds, options.repeats, options.seed);
 
-  const lrC = pickLogisticC(x, y, splits, options.lrGrid);
+  // C is chosen by an inner CV inside every outer training fold, so the reported metrics include the choice.
+  const selectC = (xs: readonly number[][], ys: readonly number[]): number =>
+    pickLogisticC(xs, ys, repeatedStratifiedKFold(ys, options.folds, 1, options.seed), options.lrGrid);
   const families: Family[] = [
     {
       name: 'logistic_regression',
       family: 'logistic_regression',
       hyperparameters: {
-        C: lrC,
+        C: selectC(x, y),
         penalty: 'l2',
         standardise: true,
         solver: 'newton',
         c_grid: options.lrGrid.join(','),
+        c_selection: `inner ${options.folds}-fold CV ROC-AUC`,
       },
-      fit: (xs, ys) => LogisticRegressionModel.fit(xs, ys, { c: lrC }),
+      fit: (xs, ys) => LogisticRegressionModel.fit(xs, ys, { c: selectC(xs, ys) }),
       toOnnx: (m, t) => logisticRegressionToOnnx(m as LogisticRegressionModel, t),
     },
     {
@@ -152,7 +156,13 @@ function outOfFold(
   return { foldLabels, foldScores };
 }
 
-function pickLogisticC(x: number[][], y: number[], splits: number[][][], grid: number[]): number {
+/** The grid's C with the best mean ROC-AUC over `splits` of (x, y); ties go to the smaller C, the simpler model. */
+function pickLogisticC(
+  x: readonly number[][],
+  y: readonly number[],
+  splits: number[][][],
+  grid: readonly number[],
+): number {
   let best = grid[0];
   let bestAuc = -Infinity;
   for (const c of grid) {
@@ -162,7 +172,7 @@ function pickLogisticC(x: number[][], y: number[], splits: number[][][], grid: n
       y,
       splits,
     );
-    const auc = meanStd(foldLabels.map((l, i) => evaluate(l, foldScores[i], 0.5).roc_auc)).mean;
+    const auc = meanStd(foldLabels.map((l, i) => rocAuc(l, foldScores[i]))).mean;
     if (auc > bestAuc + 1e-12) {
       best = c;
       bestAuc = auc;
@@ -196,14 +206,17 @@ function trainFamily(
       return [name, { mean: round(mean), std: round(std) }];
     }),
   ) as ModelCard['cv']['metrics'];
-  const prevalence = y.reduce((a, b) => a + b, 0) / y.length;
+  // The constant predictor is fitted like the models: it predicts its training fold's prevalence.
+  const positives = y.reduce((a, b) => a + b, 0);
   const baselineBrier = meanStd(
-    foldLabels.map((labels) =>
-      brierScore(
+    foldLabels.map((labels) => {
+      const testPositives = labels.reduce((a, b) => a + b, 0);
+      const prevalence = (positives - testPositives) / (y.length - labels.length);
+      return brierScore(
         labels,
         labels.map(() => prevalence),
-      ),
-    ),
+      );
+    }),
   ).mean;
   const pooled = confusionAt(pooledLabels, pooledScores, threshold);
 
