@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SHARED_DATA } from '../../test/fixtures/shared-data';
 import { DatasetError, loadSurveyDataset } from './survey-dataset';
-
-export const SHARED_DATA = join(__dirname, '../../../shared/data/survey_lung_cancer.csv');
 
 const dir = mkdtempSync(join(tmpdir(), 'lungcheck-dataset-'));
 const HEADER_SPACES =

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { engineerFeatures, FEATURE_ORDER, featureMatrix } from '../features/features';
 import type { ModelCard } from '../model-pool/model-card';
-import { SHARED_DATA } from './survey-dataset.spec';
+import { SHARED_DATA } from '../../test/fixtures/shared-data';
 import { DEFAULT_TRAIN_OPTIONS, trainModels, TrainingResult, writeModelDirectory } from './trainer';
 
 const small = {
@@ -16,11 +16,6 @@ const small = {
   trees: 15,
   lrGrid: [0.1],
 };
-const withoutCreatedAt = (card: ModelCard): Omit<ModelCard, 'created_at'> => {
-  const { created_at: _createdAt, ...rest } = card;
-  return rest;
-};
-
 describe(trainModels.name, () => {
   let result: TrainingResult;
   beforeAll(() => {
@@ -79,12 +74,23 @@ describe(trainModels.name, () => {
     }
   });
 
-  it('is deterministic: same data, seed and code give byte-identical models and cards but created_at', () => {
-    const again = trainModels(small);
-    again.models.forEach((m, i) => {
-      expect(Buffer.from(m.onnx).equals(Buffer.from(result.models[i].onnx))).toBe(true);
-      expect(withoutCreatedAt(m.card)).toEqual(withoutCreatedAt(result.models[i].card));
-    });
+  it('is deterministic: same data, seed and code write byte-identical files but for created_at', () => {
+    const first = join(mkdtempSync(join(tmpdir(), 'lungcheck-model-')), 'model');
+    const second = join(mkdtempSync(join(tmpdir(), 'lungcheck-model-')), 'model');
+    writeModelDirectory(first, result.models);
+    writeModelDirectory(second, trainModels(small).models);
+    const files = readdirSync(first).sort();
+    expect(readdirSync(second).sort()).toEqual(files);
+    const withoutCreatedAt = (file: string): Buffer =>
+      file.endsWith('.json')
+        ? Buffer.from(readFileSync(file, 'utf8').replace(/"created_at": "[^"]*"/, ''))
+        : readFileSync(file);
+    for (const file of files) {
+      expect(withoutCreatedAt(join(second, file)).equals(withoutCreatedAt(join(first, file)))).toBe(true);
+    }
+    const card = files.find((f) => f.endsWith('.card.json')) as string;
+    const createdAt = (JSON.parse(readFileSync(join(first, card), 'utf8')) as ModelCard).created_at;
+    expect(new Date(createdAt).toISOString()).toBe(createdAt);
   });
 });
 
