@@ -30,8 +30,11 @@ export interface ShippingQueueStats {
  * Adapters: RedisLogStore (Redis list + stream with a consumer group) and MemoryLogStore (the embedded default).
  */
 export abstract class LogStore {
-  /** Appends entries, in order, to both the view and the shipping queue. */
-  abstract append(entries: readonly LogEntry[]): Promise<void>;
+  /**
+   * Appends entries, in order, to both the view and the shipping queue. `droppedBefore` counts entries the caller
+   * had to drop before they reached the store (its own bounded buffer overflowed); it is added to `dropped`.
+   */
+  abstract append(entries: readonly LogEntry[], droppedBefore?: number): Promise<void>;
 
   /** Newest first. `total` counts the entries matching the filters, before paging. */
   abstract list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }>;

@@ -1,0 +1,82 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { createRedisClient } from './redis-client.factory';
+
+/** The ioredis client, or null when Redis is not configured (REDIS_HOST / REDIS_URL unset). */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+/** Longest a clean QUIT may take at shutdown before the socket is simply closed. */
+const QUIT_TIMEOUT_MS = 2000;
+
+/**
+ * The state of the one Redis connection, for /health and for whoever must know when Redis answers again. Logs a
+ * lost connection once per outage rather than once per reconnection attempt.
+ */
+@Injectable()
+export class RedisConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnection.name);
+  private lostAt: number | null = null;
+
+  constructor(@Inject(REDIS_CLIENT) readonly client: Redis | null) {
+    client?.on('ready', () => {
+      if (this.lostAt !== null) {
+        this.logger.log(`Redis is back after ${Math.round((Date.now() - this.lostAt) / 1000)} s`);
+      }
+      this.lostAt = null;
+    });
+    client?.on('error', (error: Error) => {
+      if (this.lostAt === null) {
+        this.lostAt = Date.now();
+        this.logger.warn(`Redis unavailable, request logs wait in memory until it answers: ${error.message}`);
+      }
+    });
+  }
+
+  get configured(): boolean {
+    return this.client !== null;
+  }
+
+  isConnected(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  /**
+   * After every module's onModuleDestroy, so the request log has flushed its buffer through this connection first.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    const client = this.client;
+    if (!client || client.status === 'end') {
+      return;
+    }
+    if (client.status !== 'ready') {
+      client.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+    });
+    await Promise.race([client.quit().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/** The single owner of the Redis connection: created from AppConfig in a factory provider, closed at shutdown. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): Redis | null => {
+        const settings = config.logging.redis;
+        return settings ? createRedisClient(settings) : null;
+      },
+    },
+    RedisConnection,
+  ],
+  exports: [REDIS_CLIENT, RedisConnection],
+})
+export class RedisModule {}

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { LogEntry } from './log-entry';
+import { hasFilters, parseEntry, queryEntries } from './log-query';
+import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
+import type { LogStoreLimits } from './memory-log-store';
+
+export interface RedisLogStoreOptions extends LogStoreLimits {
+  /** The list GET /logs reads (REDIS_LOGS_KEY). */
+  viewKey: string;
+  /** The stream the shipper reads (REDIS_LOG_STREAM_KEY); its drop counter lives at `<streamKey>:dropped`. */
+  streamKey: string;
+}
+
+/** The stream's consumer group and its one consumer: every process reading the queue reads the same pending list. */
+const GROUP = 'shipper';
+const CONSUMER = 'shipper';
+
+/** Entries per script call, so one call never holds Redis long; a batch bigger than this is split. */
+const CHUNK = 500;
+
+/** How long a written batch is remembered, so that retrying it after an unanswered call writes nothing twice. */
+const BATCH_MEMORY_SECONDS = 3600;
+
+/**
+ * One round trip, atomic, per batch: push the entries on the view and trim it, add them to the stream and trim it
+ * to LOG_BUFFER_MAX, and count what the trim dropped (plus what the caller dropped before). A batch already written
+ * (same first and last entry ids and size, within the last hour) is skipped: the caller retries a batch whose
+ * answer it never got, and it may have been written.
+ * KEYS: view, stream, drop counter, batch marker. ARGV: view max, buffer max, dropped before, marker ttl, entries…
+ */
+const APPEND_SCRIPT = `
+if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[4]) then
+  return -1
+end
+for i = 5, #ARGV do
+  redis.call('LPUSH', KEYS[1], ARGV[i])
+  redis.call('XADD', KEYS[2], '*', 'entry', ARGV[i])
+end
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local dropped = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[2]) + tonumber(ARGV[3])
+if dropped > 0 then
+  redis.call('INCRBY', KEYS[3], dropped)
+end
+return dropped
+`;
+const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
+
+/** `[id, [field, value, …]]`, or `[id, null]` for a pending entry trimmed away since it was delivered. */
+type StreamMessage = [string, string[] | null];
+type StreamReply = [string, StreamMessage[]][] | null;
+
+/**
+ * Log entries in Redis: the view is a list (LPUSH + LTRIM to REDIS_LOGS_MAX_SIZE, newest at the head) and the
+ * shipping queue a stream with a consumer group, bounded at LOG_BUFFER_MAX with drops counted. The shipper reads
+ * with XREADGROUP (its pending entries first, then new ones) and acknowledges with XACK + XDEL.
+ */
+export class RedisLogStore extends LogStore {
+  private readonly droppedKey: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisLogStoreOptions,
+  ) {
+    super();
+    this.droppedKey = `${options.streamKey}:dropped`;
+  }
+
+  async append(entries: readonly LogEntry[], droppedBefore = 0): Promise<void> {
+    if (entries.length === 0) {
+      if (droppedBefore > 0) {
+        await this.redis.incrby(this.droppedKey, droppedBefore);
+      }
+      return;
+    }
+    for (let start = 0; start < entries.length; start += CHUNK) {
+      const chunk = entries.slice(start, start + CHUNK);
+      await this.appendChunk(chunk, start === 0 ? droppedBefore : 0);
+    }
+  }
+
+  async list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }> {
+    const { viewKey } = this.options;
+    if (hasFilters(query)) {
+      const all = await this.redis.lrange(viewKey, 0, -1);
+      return queryEntries(all, parseEntry, query);
+    }
+    const [[lenError, total], [rangeError, page]] = (await this.redis
+      .multi()
+      .llen(viewKey)
+      .lrange(viewKey, query.offset, query.offset + query.limit - 1)
+      .exec()) as [[Error | null, number], [Error | null, string[]]];
+    if (lenError ?? rangeError) {
+      throw lenError ?? rangeError;
+    }
+    return { total, logs: page.map(parseEntry).filter((entry): entry is LogEntry => entry !== undefined) };
+  }
+
+  async clearView(): Promise<number> {
+    const [[error, deleted]] = (await this.redis
+      .multi()
+      .llen(this.options.viewKey)
+      .del(this.options.viewKey)
+      .exec()) as [[Error | null, number]];
+    if (error) {
+      throw error;
+    }
+    return deleted;
+  }
+
+  async readUnshipped(count: number): Promise<QueuedLogEntry[]> {
+    const read: QueuedLogEntry[] = [];
+    // This consumer's pending list first (delivered, never acknowledged), from a cursor so that entries trimmed
+    // away since their delivery do not stop the read short; then entries never delivered.
+    let cursor = '0';
+    while (read.length < count) {
+      const wanted = count - read.length;
+      const batch = await this.readGroup(wanted, cursor);
+      read.push(...batch.entries);
+      if (batch.delivered < wanted) {
+        break;
+      }
+      cursor = batch.lastId;
+    }
+    if (read.length < count) {
+      read.push(...(await this.readGroup(count - read.length, '>')).entries);
+    }
+    return read;
+  }
+
+  async ack(queueIds: readonly string[]): Promise<void> {
+    const { streamKey } = this.options;
+    for (let start = 0; start < queueIds.length; start += CHUNK) {
+      const ids = queueIds.slice(start, start + CHUNK);
+      const replies = await this.redis
+        .multi()
+        .xack(streamKey, GROUP, ...ids)
+        .xdel(streamKey, ...ids)
+        .exec();
+      const failed = replies?.find(([error]) => error !== null);
+      if (failed) {
+        throw failed[0];
+      }
+    }
+  }
+
+  async queueStats(): Promise<ShippingQueueStats> {
+    const { streamKey } = this.options;
+    const replies = (await this.redis
+      .multi()
+      .xlen(streamKey)
+      .get(this.droppedKey)
+      .xrange(streamKey, '-', '+', 'COUNT', 1)
+      .exec()) as [[Error | null, number], [Error | null, string | null], [Error | null, StreamMessage[]]];
+    const failed = replies.find(([error]) => error !== null);
+    if (failed) {
+      throw failed[0];
+    }
+    const [[, pending], [, dropped], [, oldest]] = replies;
+    const fields = oldest[0]?.[1];
+    return {
+      pending,
+      dropped: Number(dropped ?? 0),
+      oldestPendingAt: fields ? parseEntry(fields[1])?.timestamp : undefined,
+    };
+  }
+
+  private async appendChunk(chunk: readonly LogEntry[], droppedBefore: number): Promise<void> {
+    const { viewKey, streamKey, viewMaxSize, bufferMax } = this.options;
+    const marker = `${streamKey}:batch:${chunk[0].id}:${chunk[chunk.length - 1].id}:${chunk.length}`;
+    const args = [
+      viewKey,
+      streamKey,
+      this.droppedKey,
+      marker,
+      viewMaxSize,
+      bufferMax,
+      droppedBefore,
+      BATCH_MEMORY_SECONDS,
+      ...chunk.map((entry) => JSON.stringify(entry)),
+    ];
+    try {
+      await this.redis.evalsha(APPEND_SHA, 4, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) {
+        throw error;
+      }
+      await this.redis.eval(APPEND_SCRIPT, 4, ...args);
+    }
+  }
+
+  /**
+   * XREADGROUP after `id` (an id: this consumer's pending entries after it; '>': entries never delivered). Pending
+   * entries trimmed away since their delivery come back without fields: they are acknowledged and skipped.
+   */
+  private async readGroup(
+    count: number,
+    id: string,
+  ): Promise<{ entries: QueuedLogEntry[]; delivered: number; lastId: string }> {
+    const { streamKey } = this.options;
+    const reply = await this.withGroup(
+      () =>
+        this.redis.xreadgroup(
+          'GROUP',
+          GROUP,
+          CONSUMER,
+          'COUNT',
+          count,
+          'STREAMS',
+          streamKey,
+          id,
+        ) as Promise<StreamReply>,
+    );
+    const messages = reply?.[0]?.[1] ?? [];
+    const entries: QueuedLogEntry[] = [];
+    const gone: string[] = [];
+    for (const [queueId, fields] of messages) {
+      const entry = fields ? parseEntry(fields[1]) : undefined;
+      if (entry) {
+        entries.push({ queueId, entry });
+      } else {
+        gone.push(queueId);
+      }
+    }
+    if (gone.length > 0) {
+      await this.ack(gone);
+    }
+    return { entries, delivered: messages.length, lastId: messages[messages.length - 1]?.[0] ?? id };
+  }
+
+  /** Runs a group command, creating the group first if the stream or its group does not exist yet (or any more). */
+  private async withGroup<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOGROUP')) {
+        throw error;
+      }
+      await this.redis
+        .xgroup('CREATE', this.options.streamKey, GROUP, '0', 'MKSTREAM')
+        .catch((createError: unknown) => {
+          if (!(createError instanceof Error) || !createError.message.startsWith('BUSYGROUP')) {
+            throw createError;
+          }
+        });
+      return command();
+    }
+  }
+}

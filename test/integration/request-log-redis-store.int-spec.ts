@@ -1,0 +1,90 @@
+import type Redis from 'ioredis';
+import { RedisLogStore } from '../../src/request-log/redis-log-store';
+import type { LogStoreLimits } from '../../src/request-log/memory-log-store';
+import { entries } from '../support/request-log/log-entries';
+import { describeLogStoreContract } from '../support/request-log/log-store.contract';
+import { testKeys, testRedis } from '../support/request-log/redis';
+
+const DB = 11;
+
+describe(RedisLogStore.name, () => {
+  let redis: Redis;
+  let keys: ReturnType<typeof testKeys>;
+  let count = 0;
+
+  beforeAll(async () => {
+    redis = await testRedis(DB);
+    keys = testKeys(redis, 'redis-log-store');
+  });
+
+  afterAll(async () => {
+    await keys.cleanUp();
+    await redis.quit();
+  });
+
+  const storeAt = (name: string, limits: LogStoreLimits): RedisLogStore =>
+    new RedisLogStore(redis, {
+      ...limits,
+      viewKey: `${keys.prefix}:${name}:view`,
+      streamKey: `${keys.prefix}:${name}:stream`,
+    });
+
+  describe('contract', () => {
+    describeLogStoreContract({
+      create: (limits) => {
+        count += 1;
+        return Promise.resolve(storeAt(`contract-${count}`, limits));
+      },
+    });
+  });
+
+  const limits = { viewMaxSize: 10, bufferMax: 50 };
+
+  it('writes a retried batch once: the same batch appended again is skipped', async () => {
+    const store = storeAt('retry', limits);
+    const batch = entries(3);
+    await store.append(batch, 2);
+    await store.append(batch, 2);
+    expect((await store.list({ limit: 100, offset: 0 })).total).toBe(3);
+    expect(await store.queueStats()).toMatchObject({ pending: 3, dropped: 2 });
+  });
+
+  it('keeps unshipped entries and their delivery state for a new process', async () => {
+    const written = entries(4);
+    await storeAt('restart', limits).append(written);
+    const delivered = await storeAt('restart', limits).readUnshipped(2);
+    const afterRestart = await storeAt('restart', limits).readUnshipped(10);
+    expect(afterRestart.slice(0, 2)).toEqual(delivered);
+    expect(afterRestart.map((q) => q.entry)).toEqual(written);
+  });
+
+  it('recreates its consumer group when the stream was deleted', async () => {
+    const store = storeAt('deleted', limits);
+    await store.append(entries(2));
+    await store.readUnshipped(2);
+    await redis.del(`${keys.prefix}:deleted:stream`);
+    const later = entries(2);
+    await store.append(later);
+    expect((await store.readUnshipped(10)).map((q) => q.entry)).toEqual(later);
+  });
+
+  it('skips delivered entries trimmed away past bufferMax, whatever their number', async () => {
+    const store = storeAt('trimmed', { viewMaxSize: 10, bufferMax: 5 });
+    await store.append(entries(5));
+    await store.readUnshipped(5);
+    const newest = entries(5);
+    await store.append(newest);
+    expect((await store.readUnshipped(3)).map((q) => q.entry)).toEqual(newest.slice(0, 3));
+    expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 5 });
+  });
+
+  it('reads queue ids that acknowledge the stream entries', async () => {
+    const store = storeAt('ids', limits);
+    await store.append(entries(3));
+    const read = await store.readUnshipped(3);
+    read.forEach((q) => expect(q.queueId).toMatch(/^\d+-\d+$/));
+    await store.ack(read.map((q) => q.queueId));
+    expect(await redis.xlen(`${keys.prefix}:ids:stream`)).toBe(0);
+    expect(await redis.xpending(`${keys.prefix}:ids:stream`, 'shipper')).toEqual([0, null, null, null]);
+  });
+});

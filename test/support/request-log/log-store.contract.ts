@@ -1,0 +1,180 @@
+import type { LogEntry } from '../../../src/request-log/log-entry';
+import type { LogStore } from '../../../src/request-log/log-store';
+import type { LogStoreLimits } from '../../../src/request-log/memory-log-store';
+import { entries, logEntry } from './log-entries';
+
+export interface LogStoreHarness {
+  /** A new, empty store with these limits (each call gets its own keys). */
+  create(limits: LogStoreLimits): Promise<LogStore>;
+  /** Removes everything the created stores wrote. */
+  cleanUp?(): Promise<void>;
+}
+
+const ids = (list: readonly { id: string }[]): string[] => list.map((entry) => entry.id);
+const newestFirst = (list: readonly LogEntry[]): string[] => ids(list).reverse();
+const all = { limit: 1000, offset: 0 };
+
+/**
+ * What every LogStore adapter must do, run against MemoryLogStore (unit) and RedisLogStore (integration, real
+ * Redis), so the embedded default behaves as the production store does.
+ */
+export function describeLogStoreContract(harness: LogStoreHarness): void {
+  const limits: LogStoreLimits = { viewMaxSize: 10, bufferMax: 50 };
+  let store: LogStore;
+
+  beforeEach(async () => {
+    store = await harness.create(limits);
+  });
+
+  afterAll(async () => {
+    await harness.cleanUp?.();
+  });
+
+  describe('view', () => {
+    it('lists entries newest first, equal to what was appended', async () => {
+      const written = entries(4);
+      await store.append(written.slice(0, 2));
+      await store.append(written.slice(2));
+      const { total, logs } = await store.list(all);
+      expect(total).toBe(4);
+      expect(logs).toEqual([...written].reverse());
+    });
+
+    it('keeps the newest viewMaxSize entries while the queue keeps every unshipped one', async () => {
+      const written = entries(25);
+      await store.append(written.slice(0, 7));
+      await store.append(written.slice(7));
+      const { total, logs } = await store.list(all);
+      expect(total).toBe(10);
+      expect(ids(logs)).toEqual(newestFirst(written.slice(-10)));
+      expect((await store.queueStats()).pending).toBe(25);
+      expect(ids((await store.readUnshipped(100)).map((q) => q.entry))).toEqual(ids(written));
+    });
+
+    it('pages with offset and limit, total counting every match', async () => {
+      const written = entries(8);
+      await store.append(written);
+      const page = await store.list({ limit: 3, offset: 2 });
+      expect(page.total).toBe(8);
+      expect(ids(page.logs)).toEqual(newestFirst(written).slice(2, 5));
+      expect((await store.list({ limit: 3, offset: 8 })).logs).toEqual([]);
+    });
+
+    it('filters by level, path and since, then pages the matches', async () => {
+      const warning = logEntry({ level: 'WARNING', status: 422, timestamp: '2025-01-01T10:00:00.000Z' });
+      const proba = logEntry({
+        path: '/predict_proba',
+        timestamp: '2025-01-01T11:00:00.000Z',
+        prediction: 1,
+      });
+      const error = logEntry({ level: 'ERROR', status: 500, timestamp: '2025-01-01T12:00:00.000Z' });
+      const late = logEntry({ timestamp: '2025-01-01T13:00:00.000Z', prediction: 0 });
+      await store.append([warning, proba, error, late]);
+
+      expect(await store.list({ ...all, level: 'WARNING' })).toEqual({ total: 1, logs: [warning] });
+      expect(await store.list({ ...all, path: '/predict_proba' })).toEqual({ total: 1, logs: [proba] });
+      expect(await store.list({ ...all, since: '2025-01-01T11:00:00.000Z' })).toEqual({
+        total: 3,
+        logs: [late, error, proba],
+      });
+      expect(
+        await store.list({ limit: 1, offset: 1, path: '/predict', since: '2025-01-01T09:00:00Z' }),
+      ).toEqual({
+        total: 3,
+        logs: [error],
+      });
+      expect(await store.list({ ...all, level: 'ERROR', path: '/predict_proba' })).toEqual({
+        total: 0,
+        logs: [],
+      });
+    });
+
+    it('clears the view and says how many entries it held, leaving the queue alone', async () => {
+      await store.append(entries(12));
+      expect(await store.clearView()).toBe(10);
+      expect(await store.list(all)).toEqual({ total: 0, logs: [] });
+      expect((await store.queueStats()).pending).toBe(12);
+      expect(await store.clearView()).toBe(0);
+    });
+  });
+
+  describe('shipping queue', () => {
+    it('starts empty', async () => {
+      expect(await store.readUnshipped(10)).toEqual([]);
+      expect(await store.queueStats()).toEqual({ pending: 0, dropped: 0 });
+    });
+
+    it('hands out unacknowledged entries oldest first, again and again until acknowledged', async () => {
+      const written = entries(5);
+      await store.append(written);
+      const first = await store.readUnshipped(3);
+      expect(first.map((q) => q.entry)).toEqual(written.slice(0, 3));
+      expect(new Set(first.map((q) => q.queueId)).size).toBe(3);
+
+      const again = await store.readUnshipped(3);
+      expect(again).toEqual(first);
+
+      await store.ack(first.slice(0, 2).map((q) => q.queueId));
+      const rest = await store.readUnshipped(10);
+      expect(rest.map((q) => q.entry)).toEqual(written.slice(2));
+      expect(rest[0]).toEqual(first[2]);
+    });
+
+    it('returns entries delivered but never acknowledged before newer ones', async () => {
+      const older = entries(3);
+      await store.append(older);
+      const delivered = await store.readUnshipped(2);
+      const newer = entries(2);
+      await store.append(newer);
+      const next = await store.readUnshipped(4);
+      expect(ids(next.map((q) => q.entry))).toEqual(ids([...older, newer[0]]));
+      expect(next.slice(0, 2)).toEqual(delivered);
+    });
+
+    it('forgets acknowledged entries; acknowledging unknown or already acknowledged ids is harmless', async () => {
+      const written = entries(4);
+      await store.append(written);
+      const read = await store.readUnshipped(4);
+      await store.ack(read.map((q) => q.queueId));
+      await store.ack(read.map((q) => q.queueId));
+      await store.ack([]);
+      expect(await store.readUnshipped(10)).toEqual([]);
+      expect((await store.queueStats()).pending).toBe(0);
+
+      const later = entries(1);
+      await store.append(later);
+      await store.ack(read.map((q) => q.queueId));
+      expect((await store.readUnshipped(10)).map((q) => q.entry)).toEqual(later);
+    });
+
+    it('reports pending entries and the timestamp of the oldest one', async () => {
+      const first = logEntry({ timestamp: '2025-02-01T08:00:00.000Z' });
+      const second = logEntry({ timestamp: '2025-02-01T09:00:00.000Z' });
+      await store.append([first, second]);
+      expect(await store.queueStats()).toEqual({
+        pending: 2,
+        dropped: 0,
+        oldestPendingAt: first.timestamp,
+      });
+      const [oldest] = await store.readUnshipped(1);
+      await store.ack([oldest.queueId]);
+      expect(await store.queueStats()).toEqual({ pending: 1, dropped: 0, oldestPendingAt: second.timestamp });
+    });
+
+    it('drops the oldest unshipped entries past bufferMax, counts them, and keeps the rest in order', async () => {
+      const written = entries(65);
+      await store.append(written.slice(0, 40));
+      await store.readUnshipped(5);
+      await store.append(written.slice(40));
+      expect(await store.queueStats()).toMatchObject({ pending: 50, dropped: 15 });
+      const unshipped = await store.readUnshipped(100);
+      expect(ids(unshipped.map((q) => q.entry))).toEqual(ids(written.slice(15)));
+    });
+
+    it('adds what the caller dropped before appending to the dropped count', async () => {
+      await store.append(entries(2), 3);
+      await store.append([], 4);
+      expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 7 });
+    });
+  });
+}
