@@ -12,7 +12,7 @@ export class ElasticsearchConfigError extends Error {
  * rides over a brief blip instead of holding a run for minutes.
  */
 export const ELASTICSEARCH_REQUEST_TIMEOUT_MS = 30_000;
-export const ELASTICSEARCH_MAX_RETRIES = 2;
+export const ELASTICSEARCH_MAX_RETRIES = 1;
 
 /** The client options for the configured cluster: node, API key or basic auth, and the CA that signed its TLS cert. */
 export function elasticsearchClientOptions(settings: ElasticsearchSettings): ClientOptions {

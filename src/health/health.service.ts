@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { PACKAGE } from '../common/package-info';
+import { LogShippingService, type ShippingStatus } from '../log-shipping/log-shipping.service';
 import { ModelRegistry } from '../model-pool/model-registry';
 import { RedisHealthIndicator } from './health-indicator';
 
@@ -9,6 +10,8 @@ export interface HealthReport {
   model_loaded: boolean;
   redis_connected: boolean;
   version: string;
+  /** Log shipping to Elasticsearch (or the NDJSON archive): last run, totals, queue backlog. */
+  shipping?: ShippingStatus;
 }
 
 @Injectable()
@@ -16,6 +19,7 @@ export class HealthService {
   constructor(
     private readonly registry: ModelRegistry,
     @Optional() private readonly redis?: RedisHealthIndicator,
+    @Optional() private readonly shipping?: LogShippingService,
   ) {}
 
   async check(): Promise<HealthReport> {
@@ -28,6 +32,7 @@ export class HealthService {
       model_loaded: modelLoaded,
       redis_connected: redisConnected,
       version: PACKAGE.version,
+      ...(this.shipping ? { shipping: await this.shipping.status() } : {}),
     };
   }
 }

@@ -4,16 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { predictionEntry } from '../../test/support/log-shipping/entries';
-import { InterimQueueStore } from '../../test/support/log-shipping/interim-queue-store';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
+import { MemoryLogStore } from '../request-log/memory-log-store';
 import { LogShippingJob } from './log-shipping.job';
 import { LogShippingService, ShippingClock } from './log-shipping.service';
 import { NdjsonLogSink } from './ndjson-log-sink';
 
 describe(LogShippingJob.name, () => {
   let dir: string;
-  let store: InterimQueueStore;
+  let store: MemoryLogStore;
   let registry: SchedulerRegistry;
 
   const setUp = (intervalSeconds: string) => {
@@ -28,7 +28,7 @@ describe(LogShippingJob.name, () => {
   beforeEach(async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     dir = await mkdtemp(join(tmpdir(), 'lungcheck-job-'));
-    store = new InterimQueueStore();
+    store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
     registry = new SchedulerRegistry();
   });
   afterEach(async () => {

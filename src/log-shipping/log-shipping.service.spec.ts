@@ -2,7 +2,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { predictionEntry } from '../../test/support/log-shipping/entries';
-import { InterimQueueStore } from '../../test/support/log-shipping/interim-queue-store';
 import { MockCluster } from '../../test/support/log-shipping/mock-cluster';
 import {
   describeShippingScenarios,
@@ -12,13 +11,14 @@ import {
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
 import type { LogEntry } from '../request-log/log-entry';
+import { MemoryLogStore } from '../request-log/memory-log-store';
 import { ElasticsearchLogSink } from './elasticsearch-log-sink';
 import { LogShippingService, MAX_RETRY_DELAY_MS, retryDelayMs } from './log-shipping.service';
 import { indexTemplates } from './log-shipping.templates';
 import { NdjsonLogSink } from './ndjson-log-sink';
 
 describeShippingScenarios('the in-process store', () => {
-  const store = new InterimQueueStore();
+  const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
   return Promise.resolve({ store, reopen: () => Promise.resolve(store), close: () => Promise.resolve() });
 });
 
@@ -27,7 +27,7 @@ describe(LogShippingService.name, () => {
     new AppConfig(validateEnv({ NODE_ENV: 'test', ...env }));
 
   it('dead-letters an entry that cannot be turned into documents instead of retrying it forever', async () => {
-    const store = new InterimQueueStore();
+    const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
     const cluster = new MockCluster();
     const corrupt = {
       id: 'corrupt-1',
@@ -49,7 +49,7 @@ describe(LogShippingService.name, () => {
   it('ships to NDJSON files when no Elasticsearch is configured', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lungcheck-ship-'));
     try {
-      const store = new InterimQueueStore();
+      const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
       await store.append([predictionEntry(), predictionEntry()]);
       const service = new LogShippingService(config(), store, new NdjsonLogSink(dir), new FakeClock());
       const report = await service.ship();

@@ -38,11 +38,17 @@ describe('service endpoints (e2e)', () => {
 
   it('GET /health reports the model loaded and no Redis yet', async () => {
     const res = await request(url).get('/health').expect(200);
-    expect(res.body).toEqual({
+    expect(res.body).toMatchObject({
       status: 'healthy',
       model_loaded: true,
       redis_connected: false,
       version: PACKAGE.version,
+    });
+    expect(res.body.shipping).toMatchObject({
+      sink: 'ndjson',
+      interval_seconds: 0,
+      pending: 0,
+      last_run_at: null,
     });
   });
 

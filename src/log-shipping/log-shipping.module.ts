@@ -1,0 +1,46 @@
+import { Global, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { Client } from '@elastic/elasticsearch';
+import { AppConfig } from '../config/app-config';
+import { ELASTICSEARCH_CLIENT, ElasticsearchModule } from '../elasticsearch/elasticsearch.module';
+import { RequestLogModule } from '../request-log/request-log.module';
+import { ElasticsearchLogSink } from './elasticsearch-log-sink';
+import { LogShippingController } from './log-shipping.controller';
+import { LogShippingJob } from './log-shipping.job';
+import { LogShippingService, ShippingClock } from './log-shipping.service';
+import { indexTemplates } from './log-shipping.templates';
+import { LogSink } from './log-sink';
+import { NdjsonLogSink } from './ndjson-log-sink';
+
+/**
+ * The shipping service and its sink: Elasticsearch when a cluster is configured, NDJSON files otherwise. Global so
+ * that /health and /logs/stats can report its status; used alone by `npm run ship`.
+ */
+@Global()
+@Module({
+  imports: [RequestLogModule, ElasticsearchModule],
+  providers: [
+    ShippingClock,
+    {
+      provide: LogSink,
+      inject: [AppConfig, ELASTICSEARCH_CLIENT],
+      useFactory: (config: AppConfig, client: Client | null): LogSink => {
+        const { elasticsearch, indexes, archiveDir } = config.shipping;
+        return client && elasticsearch
+          ? new ElasticsearchLogSink(client, indexTemplates(indexes), elasticsearch.node)
+          : new NdjsonLogSink(archiveDir);
+      },
+    },
+    LogShippingService,
+  ],
+  exports: [LogShippingService],
+})
+export class LogShippingCoreModule {}
+
+/** The service's part: the core, the schedule and POST /logs/ship. */
+@Module({
+  imports: [ScheduleModule.forRoot(), LogShippingCoreModule],
+  controllers: [LogShippingController],
+  providers: [LogShippingJob],
+})
+export class LogShippingModule {}

@@ -1,0 +1,189 @@
+import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { AppConfig } from '../../src/config/app-config';
+import { validateEnv } from '../../src/config/env.schema';
+import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
+import { LogStore } from '../../src/request-log/log-store';
+import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
+import { MockCluster } from '../support/log-shipping/mock-cluster';
+import { expectedCounts, INDEXES } from '../support/log-shipping/shipping-scenarios';
+import { MODEL_DIR } from './support/test-app';
+
+const API_KEY = 'e2e-shipping-key-0123456789';
+
+/** The real application, with the Elasticsearch client (when ES_URL is given) talking to a mock cluster. */
+async function shippingApp(
+  env: Record<string, string>,
+  cluster?: MockCluster,
+): Promise<{ app: NestExpressApplication; archiveDir: string }> {
+  const archiveDir = mkdtempSync(join(tmpdir(), 'lungcheck-e2e-ship-'));
+  const config = new AppConfig(
+    validateEnv({
+      MODEL_DIR,
+      NODE_ENV: 'test',
+      LOG_SHIP_INTERVAL_SECONDS: '0',
+      LOG_ARCHIVE_DIR: archiveDir,
+      ...env,
+    }),
+  );
+  let builder = Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config);
+  if (cluster) {
+    builder = builder.overrideProvider(ELASTICSEARCH_CLIENT).useValue(cluster.client());
+  }
+  const app = (await builder.compile()).createNestApplication<NestExpressApplication>({ logger: false });
+  configureApp(app);
+  await app.init();
+  return { app, archiveDir };
+}
+
+describe('POST /logs/ship', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  describe('without Elasticsearch (the embedded NDJSON archive)', () => {
+    let app: NestExpressApplication;
+    let archiveDir: string;
+
+    beforeAll(async () => {
+      ({ app, archiveDir } = await shippingApp({}));
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('ships the queued entries to NDJSON files and answers the run report', async () => {
+      const entries = [predictionEntry(), predictionEntry(), validationErrorEntry()];
+      await app.get(LogStore).append(entries);
+      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      expect(res.body).toMatchObject({
+        trigger: 'manual',
+        outcome: 'shipped',
+        sink: 'ndjson',
+        target: archiveDir,
+        entries_read: 3,
+        entries_shipped: 3,
+        entries_retrying: 0,
+        dead_lettered: 0,
+        documents: expectedCounts(entries),
+      });
+      expect(readdirSync(archiveDir).sort()).toEqual(
+        [INDEXES.logs, INDEXES.message, INDEXES.perfs, INDEXES.topFunc]
+          .map((i) => `${i}-2025.03.14.ndjson`)
+          .sort(),
+      );
+    });
+
+    it('answers an idle run when nothing is queued, also under /api', async () => {
+      const res = await request(app.getHttpServer()).post('/api/logs/ship').expect(200);
+      expect(res.body).toMatchObject({ outcome: 'idle', entries_read: 0 });
+    });
+
+    it('is documented in Swagger with its API key header and 401', async () => {
+      const { body: doc } = await request(app.getHttpServer()).get('/docs-json').expect(200);
+      const ship = doc.paths['/logs/ship'].post;
+      expect(Object.keys(ship.responses).sort()).toEqual(['200', '401']);
+      expect(ship.parameters.map((p: { name: string }) => p.name)).toEqual(['X-API-Key']);
+      expect(Object.keys(doc.components.schemas.ShippingRunReportDto.properties)).toEqual(
+        expect.arrayContaining([
+          'outcome',
+          'entries_shipped',
+          'entries_retrying',
+          'documents',
+          'dead_lettered',
+        ]),
+      );
+    });
+  });
+
+  describe('with API_KEY set', () => {
+    let app: NestExpressApplication;
+
+    beforeAll(async () => {
+      ({ app } = await shippingApp({ API_KEY }));
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('refuses a missing or wrong X-API-Key with 401 and ships nothing', async () => {
+      await app.get(LogStore).append([predictionEntry()]);
+      const missing = await request(app.getHttpServer()).post('/logs/ship').expect(401);
+      expect(missing.body).toMatchObject({ detail: expect.stringContaining('X-API-Key') as string });
+      await request(app.getHttpServer()).post('/logs/ship').set('X-API-Key', `${API_KEY}x`).expect(401);
+      expect((await app.get(LogStore).queueStats()).pending).toBe(1);
+    });
+
+    it('ships with the right key', async () => {
+      const res = await request(app.getHttpServer()).post('/logs/ship').set('X-API-Key', API_KEY).expect(200);
+      expect(res.body).toMatchObject({ outcome: 'shipped', entries_shipped: 1 });
+    });
+  });
+
+  describe('with Elasticsearch configured', () => {
+    let app: NestExpressApplication;
+    const cluster = new MockCluster();
+
+    beforeAll(async () => {
+      ({ app } = await shippingApp({ ES_URL: MockCluster.NODE, LOG_SHIP_BATCH_SIZE: '2' }, cluster));
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('installs the templates, bulk-indexes every document and reports it in /health', async () => {
+      const entries = [
+        predictionEntry(),
+        validationErrorEntry(),
+        predictionEntry({ data: { path: '/predict_proba' } }),
+      ];
+      await app.get(LogStore).append(entries);
+      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      expect(res.body).toMatchObject({
+        outcome: 'shipped',
+        sink: 'elasticsearch',
+        batches: 2,
+        entries_shipped: 3,
+      });
+      expect(cluster.templates.size).toBe(5);
+      for (const [index, count] of Object.entries(expectedCounts(entries))) {
+        expect({ index, count: cluster.count(index) }).toEqual({ index, count });
+      }
+
+      const health = await request(app.getHttpServer()).get('/health').expect(200);
+      expect(health.body.shipping).toMatchObject({
+        sink: 'elasticsearch',
+        target: MockCluster.NODE,
+        last_outcome: 'shipped',
+        entries_shipped: 3,
+        pending: 0,
+        oldest_unshipped_age_seconds: null,
+      });
+    });
+
+    it('reports a failed run, what is pending and since when, while the cluster is down', async () => {
+      cluster.down = true;
+      await app
+        .get(LogStore)
+        .append([predictionEntry({ timestamp: new Date(Date.now() - 120_000).toISOString() })]);
+      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      expect(res.body).toMatchObject({ outcome: 'failed', entries_shipped: 0, entries_retrying: 1 });
+      expect(res.body.error).toMatch(/ConnectionError/);
+      const health = await request(app.getHttpServer()).get('/health').expect(200);
+      expect(health.body.shipping).toMatchObject({
+        last_outcome: 'failed',
+        pending: 1,
+        consecutive_failures: 1,
+      });
+      expect(health.body.shipping.oldest_unshipped_age_seconds).toBeGreaterThanOrEqual(120);
+      cluster.down = false;
+    });
+  });
+});
