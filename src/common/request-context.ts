@@ -4,7 +4,10 @@ import type { IncomingMessage } from 'node:http';
 /** Time spent in one named stage of a request (see profiling/stage-timer.ts). */
 export interface StageStat {
   calls: number;
+  /** Wall time inside the stage, nested stages included. */
   totalNs: bigint;
+  /** The part of totalNs spent in stages nested inside this one. */
+  nestedNs: bigint;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface RequestContext {
   startNs: bigint;
   /** Stage timings, in first-seen order. */
   stages: Map<string, StageStat>;
+  /** The innermost stage running now, to which a stage starting inside it is attributed. */
+  openStage?: StageStat;
   /** `<name>@<version>` of the model that answered, set by the prediction service. */
   model?: string;
   /** The model run alone (onnxruntime `session.run`), set by the prediction service. */

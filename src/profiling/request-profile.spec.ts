@@ -1,0 +1,78 @@
+import { RequestContext, requestContextStorage, StageStat } from '../common/request-context';
+import { finishProfile, startProfile, topStages } from './request-profile';
+import { timeStage } from './stage-timer';
+
+const stat = (calls: number, totalNs: bigint, nestedNs = 0n): StageStat => ({ calls, totalNs, nestedNs });
+
+describe(finishProfile.name, () => {
+  it('measures CPU time and memory since the start, with the request times it is given', () => {
+    const start = startProfile();
+    const ballast: number[][] = [];
+    const until = process.hrtime.bigint() + 5_000_000n;
+    while (process.hrtime.bigint() < until) {
+      ballast.push(new Array<number>(1000).fill(1));
+    }
+    const metrics = finishProfile(start, {
+      latencyNs: 7_654_321n,
+      inferenceNs: 1_234_567n,
+      stages: new Map([['model_run', stat(1, 1_234_567n)]]),
+    });
+    expect(ballast.length).toBeGreaterThan(0);
+    expect(metrics.latency_ms).toBe(7.654);
+    expect(metrics.inference_time_ms).toBe(1.235);
+    expect(metrics.cpu_time_ms).toBeGreaterThanOrEqual(4);
+    expect(metrics.memory_mb).toBeCloseTo(process.memoryUsage.rss() / 1024 / 1024, -1);
+    expect(metrics.memory_delta_mb).toBeGreaterThan(0);
+    expect(metrics.function_calls).toBe(1);
+    expect(metrics.top_functions).toHaveLength(1);
+  });
+
+  it('takes the sampled profile instead of the stages when there is one', () => {
+    const sampled = {
+      functionCalls: 12,
+      topFunctions: [
+        { function: 'run', file: 'x.js', line: 3, calls: 12, total_time_ms: 1, cumulative_time_ms: 1.2 },
+      ],
+    };
+    const metrics = finishProfile(startProfile(), {
+      latencyNs: 1n,
+      inferenceNs: 1n,
+      stages: new Map([['validate', stat(1, 10n)]]),
+      sampled,
+    });
+    expect(metrics.function_calls).toBe(12);
+    expect(metrics.top_functions).toEqual(sampled.topFunctions);
+  });
+});
+
+describe(topStages.name, () => {
+  it('lists the five costliest stages by cumulative time, own time without nested stages', () => {
+    const stages = new Map([
+      ['validate', stat(1, 40_000n)],
+      ['handler', stat(1, 9_000_000n, 7_500_000n)],
+      ['feature_engineering', stat(2, 30_000n)],
+      ['pool_acquire', stat(1, 500_000n)],
+      ['model_run', stat(1, 7_000_000n)],
+      ['pool_release', stat(1, 20_000n)],
+      ['serialise', stat(1, 10_000n)],
+    ]);
+    const top = topStages(stages);
+    expect(top.map((row) => row.function)).toEqual([
+      'handler',
+      'model_run',
+      'pool_acquire',
+      'validate',
+      'feature_engineering',
+    ]);
+    expect(top[0]).toMatchObject({ calls: 1, total_time_ms: 1.5, cumulative_time_ms: 9 });
+    expect(top[4]).toMatchObject({ calls: 2, total_time_ms: 0.03, cumulative_time_ms: 0.03 });
+  });
+
+  it('gives each stage the file and line where it is timed', () => {
+    const ctx: RequestContext = { transactionId: 't', startNs: 0n, stages: new Map() };
+    requestContextStorage.run(ctx, () => timeStage('profile_site', () => 1));
+    const [row] = topStages(ctx.stages);
+    expect(row.file).toBe('src/profiling/request-profile.spec.ts');
+    expect(row.line).toBeGreaterThan(0);
+  });
+});

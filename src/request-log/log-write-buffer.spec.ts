@@ -1,0 +1,141 @@
+import type { LogEntry } from './log-entry';
+import { LogWriteBuffer } from './log-write-buffer';
+import { MemoryLogStore } from './memory-log-store';
+import { entries } from '../../test/support/request-log/log-entries';
+
+/** The embedded store with a switch to make it fail like an unreachable Redis, and a record of its calls. */
+class SwitchableStore extends MemoryLogStore {
+  failing = false;
+  calls: { size: number; dropped: number }[] = [];
+  concurrent = 0;
+  maxConcurrent = 0;
+
+  override async append(batch: readonly LogEntry[], droppedBefore = 0): Promise<void> {
+    this.concurrent += 1;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.concurrent -= 1;
+    this.calls.push({ size: batch.length, dropped: droppedBefore });
+    if (this.failing) {
+      throw new Error('connect ECONNREFUSED');
+    }
+    return super.append(batch, droppedBefore);
+  }
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+const ids = (list: readonly LogEntry[]): string[] => list.map((entry) => entry.id);
+
+async function stored(store: MemoryLogStore): Promise<string[]> {
+  return ids((await store.readUnshipped(1_000_000)).map((q) => q.entry));
+}
+
+describe(LogWriteBuffer.name, () => {
+  const limits = { viewMaxSize: 1000, bufferMax: 1000 };
+  let store: SwitchableStore;
+  let buffer: LogWriteBuffer;
+
+  beforeEach(() => {
+    store = new SwitchableStore(limits);
+  });
+
+  afterEach(async () => {
+    await buffer.close(0);
+  });
+
+  it('writes what is pushed in one turn in one batch, after the turn, in order', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 100 });
+    const written = entries(7);
+    written.forEach((entry) => buffer.push(entry));
+    expect(store.calls).toEqual([]);
+    await buffer.drain();
+    expect(store.calls).toEqual([{ size: 7, dropped: 0 }]);
+    expect(await stored(store)).toEqual(ids(written));
+  });
+
+  it('splits large backlogs into batches written one at a time, in order', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 1000, batchSize: 40 });
+    const written = entries(150);
+    written.slice(0, 10).forEach((entry) => buffer.push(entry));
+    await new Promise((resolve) => setImmediate(resolve));
+    written.slice(10).forEach((entry) => buffer.push(entry));
+    await buffer.drain();
+    expect(store.maxConcurrent).toBe(1);
+    expect(store.calls.map((call) => call.size)).toEqual([10, 40, 40, 40, 20]);
+    expect(await stored(store)).toEqual(ids(written));
+  });
+
+  it('keeps entries through an outage and writes them all, in order and once, when the store answers', async () => {
+    const outage = jest.fn();
+    const recovery = jest.fn();
+    buffer = new LogWriteBuffer(store, {
+      maxEntries: 1000,
+      batchSize: 10,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 2,
+      onOutage: outage,
+      onRecovery: recovery,
+    });
+    store.failing = true;
+    const written = entries(35);
+    written.forEach((entry) => buffer.push(entry));
+    await waitFor(() => store.calls.length >= 5);
+    expect(buffer.stats()).toMatchObject({ buffered: 35, dropped: 0 });
+    expect(buffer.stats().writeFailures).toBeGreaterThanOrEqual(5);
+    expect(store.calls.every((call) => call.size === 10)).toBe(true);
+
+    store.failing = false;
+    await waitFor(() => buffer.stats().buffered === 0);
+    expect(await stored(store)).toEqual(ids(written));
+    expect(outage).toHaveBeenCalledTimes(1);
+    expect(recovery).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops the oldest queued entries past maxEntries, counts them and tells the store', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 5, batchSize: 2, retryDelayMs: 1, maxRetryDelayMs: 1 });
+    store.failing = true;
+    const written = entries(9);
+    written.slice(0, 2).forEach((entry) => buffer.push(entry));
+    await waitFor(() => store.calls.length >= 1);
+    written.slice(2).forEach((entry) => buffer.push(entry));
+    // Held: the failed batch (0, 1) and the newest three queued; 2, 3, 4 and 5 were dropped.
+    expect(buffer.stats()).toMatchObject({ buffered: 5, dropped: 4 });
+
+    store.failing = false;
+    await waitFor(() => buffer.stats().buffered === 0);
+    expect(await stored(store)).toEqual(ids([...written.slice(0, 2), ...written.slice(6)]));
+    expect((await store.queueStats()).dropped).toBe(4);
+  });
+
+  it('drops a new entry when the batch being written already fills the buffer', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 2, retryDelayMs: 1, maxRetryDelayMs: 1 });
+    store.failing = true;
+    const written = entries(3);
+    written.slice(0, 2).forEach((entry) => buffer.push(entry));
+    await waitFor(() => store.calls.length >= 1);
+    buffer.push(written[2]);
+    expect(buffer.stats()).toMatchObject({ buffered: 2, dropped: 1 });
+    store.failing = false;
+    await waitFor(() => buffer.stats().buffered === 0);
+    expect(await stored(store)).toEqual(ids(written.slice(0, 2)));
+    expect((await store.queueStats()).dropped).toBe(1);
+  });
+
+  it('writes what is left when closed, and reports what it could not write before the deadline', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 100, retryDelayMs: 1 });
+    entries(3).forEach((entry) => buffer.push(entry));
+    expect(await buffer.close(1000)).toBe(0);
+    expect(await stored(store)).toHaveLength(3);
+
+    const down = new SwitchableStore(limits);
+    down.failing = true;
+    const stuck = new LogWriteBuffer(down, { maxEntries: 100, retryDelayMs: 1 });
+    entries(4).forEach((entry) => stuck.push(entry));
+    expect(await stuck.close(20)).toBe(4);
+  });
+});

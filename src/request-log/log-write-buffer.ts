@@ -1,0 +1,204 @@
+import type { LogEntry } from './log-entry';
+import type { LogStore } from './log-store';
+
+export interface LogWriteBufferOptions {
+  /** LOG_BUFFER_MAX: entries held in this process (queued and being written) at most. */
+  maxEntries: number;
+  /** Entries per store call. */
+  batchSize?: number;
+  /** Wait before retrying a failed write, doubled per failure up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Told once when writes start failing and once when they succeed again. */
+  onOutage?(error: unknown): void;
+  onRecovery?(written: number, failures: number): void;
+}
+
+export interface LogWriteBufferFigures {
+  /** Entries waiting in this process (queued or being written). */
+  buffered: number;
+  /** Entries dropped here (buffer full) since start. */
+  dropped: number;
+  /** Store writes that failed since start (each retried). */
+  writeFailures: number;
+}
+
+interface Batch {
+  entries: LogEntry[];
+  /** Dropped before this batch and not yet counted by the store; sent with it, retried with it. */
+  dropped: number;
+}
+
+/**
+ * The request log's write path: entries are queued in memory and written to the store in batches, off the response
+ * path, one batch at a time and in order. A failed batch is retried, unchanged, with backoff until the store answers
+ * (ioredis reconnects on its own); meanwhile new entries wait behind it. The buffer is bounded: past `maxEntries`
+ * the oldest queued entry is dropped and counted, and that count reaches the store with the next batch.
+ */
+export class LogWriteBuffer {
+  private queue: LogEntry[] = [];
+  /** Index of the oldest queued entry: dequeuing moves it rather than shifting the array. */
+  private head = 0;
+  private inFlight: Batch | null = null;
+  private droppedSinceBatch = 0;
+  private figures = { dropped: 0, writeFailures: 0 };
+  private consecutiveFailures = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  private readonly batchSize: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly options: LogWriteBufferOptions,
+  ) {
+    this.batchSize = Math.max(1, Math.min(options.batchSize ?? 500, options.maxEntries));
+    this.retryDelayMs = options.retryDelayMs ?? 100;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000;
+  }
+
+  /** Queues an entry; never throws and never waits. */
+  push(entry: LogEntry): void {
+    const held = this.queued() + (this.inFlight?.entries.length ?? 0);
+    if (held >= this.options.maxEntries) {
+      this.droppedSinceBatch += 1;
+      this.figures.dropped += 1;
+      // The batch being written is older still, but it may already be stored: drop the oldest entry still
+      // queued, or this newest one when everything held is in that batch.
+      if (this.queued() > 0) {
+        this.head += 1;
+        this.queue.push(entry);
+      }
+    } else {
+      this.queue.push(entry);
+    }
+    if (!this.closed) {
+      this.schedule();
+    }
+  }
+
+  stats(): LogWriteBufferFigures {
+    return { buffered: this.queued() + (this.inFlight?.entries.length ?? 0), ...this.figures };
+  }
+
+  /**
+   * Writes everything queued now, retrying failures until `deadlineMs` from now; then stops writing for good
+   * (shutdown). Returns how many entries could not be written.
+   */
+  async close(deadlineMs: number): Promise<number> {
+    this.closed = true;
+    this.cancelTimers();
+    const deadline = Date.now() + deadlineMs;
+    await this.writing;
+    while (this.hasWork() && Date.now() < deadline) {
+      const ok = await this.writeNext();
+      if (!ok) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(this.retryDelay(), deadline - Date.now())),
+        );
+      }
+    }
+    return this.stats().buffered;
+  }
+
+  /** Resolves when nothing is queued any more (tests, benchmarks). Does not wait through an outage's retries. */
+  async drain(): Promise<void> {
+    while (!this.closed && (this.writing || this.immediate)) {
+      if (this.immediate) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await this.writing;
+    }
+  }
+
+  /** Entries to write, or a drop count the store has not been told. */
+  private hasWork(): boolean {
+    return this.inFlight !== null || this.queued() > 0 || this.droppedSinceBatch > 0;
+  }
+
+  private queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Writes after the current event-loop turn, so the calls answered in one turn share one round trip. */
+  private schedule(): void {
+    if (this.writing || this.timer || this.immediate) {
+      return;
+    }
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    const writing = this.writeNext().then((ok) => {
+      this.writing = null;
+      if (this.closed) {
+        return;
+      }
+      if (!ok) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.run();
+        }, this.retryDelay());
+      } else if (this.hasWork()) {
+        this.run();
+      }
+    });
+    this.writing = writing;
+  }
+
+  /** Writes the batch in flight, or the next one; false if the store failed. */
+  private async writeNext(): Promise<boolean> {
+    if (!this.inFlight) {
+      if (!this.hasWork()) {
+        return true;
+      }
+      const entries = this.queue.slice(this.head, this.head + this.batchSize);
+      this.head += entries.length;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      this.inFlight = { entries, dropped: this.droppedSinceBatch };
+      this.droppedSinceBatch = 0;
+    }
+    const batch = this.inFlight;
+    try {
+      await this.store.append(batch.entries, batch.dropped);
+    } catch (error) {
+      this.figures.writeFailures += 1;
+      this.consecutiveFailures += 1;
+      if (this.consecutiveFailures === 1) {
+        this.options.onOutage?.(error);
+      }
+      return false;
+    }
+    this.inFlight = null;
+    if (this.consecutiveFailures > 0) {
+      this.options.onRecovery?.(batch.entries.length, this.consecutiveFailures);
+      this.consecutiveFailures = 0;
+    }
+    return true;
+  }
+
+  private retryDelay(): number {
+    return Math.min(this.retryDelayMs * 2 ** Math.max(0, this.consecutiveFailures - 1), this.maxRetryDelayMs);
+  }
+
+  private cancelTimers(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+  }
+}
