@@ -60,7 +60,7 @@ describe(LogShippingJob.name, () => {
   });
 
   it('skips a tick while the previous run is still going, so runs never overlap', async () => {
-    const { job } = setUp('1');
+    const { service, job } = setUp('1');
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const read = store.readUnshipped.bind(store);
@@ -68,12 +68,16 @@ describe(LogShippingJob.name, () => {
       await gate;
       return read(n);
     });
+    const ship = jest.spyOn(service, 'ship');
     job.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(reads).toHaveBeenCalledTimes(1);
+    // The first run is held: the four ticks after it found it in progress and started nothing.
+    expect(ship).toHaveBeenCalledTimes(1);
     release();
+    await ship.mock.results[0]?.value;
+    expect(reads).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(1_000);
-    expect(reads).toHaveBeenCalledTimes(2);
+    expect(ship).toHaveBeenCalledTimes(2);
     await job.onModuleDestroy();
   });
 

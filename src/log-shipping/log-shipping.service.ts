@@ -153,11 +153,13 @@ export class LogShippingService implements OnApplicationBootstrap, OnModuleDestr
     if (!this.inFlight) {
       const run = this.run(trigger);
       this.inFlight = run;
-      void run.finally(() => {
+      const settled = (): void => {
         if (this.inFlight === run) {
           this.inFlight = null;
         }
-      });
+      };
+      // Both paths, so that no second, unhandled rejection is made here; the caller gets the run's own outcome.
+      void run.then(settled, settled);
     }
     return this.inFlight;
   }
