@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -7,9 +7,22 @@ import { InfoModule } from './info/info.module';
 import { LogShippingModule } from './log-shipping/log-shipping.module';
 import { ModelPoolModule } from './model-pool/model-pool.module';
 import { PredictionModule } from './prediction/prediction.module';
+import { RequestLogInterceptor } from './request-log/request-log.interceptor';
+import { RequestLogModule } from './request-log/request-log.module';
 
 @Module({
-  imports: [ConfigModule, ModelPoolModule, PredictionModule, HealthModule, InfoModule, LogShippingModule],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  imports: [
+    ConfigModule,
+    ModelPoolModule,
+    PredictionModule,
+    HealthModule,
+    InfoModule,
+    RequestLogModule,
+    LogShippingModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    { provide: APP_INTERCEPTOR, useExisting: RequestLogInterceptor },
+  ],
 })
 export class AppModule {}

@@ -1,6 +1,15 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RequestValidationException, TemporarilyUnavailableException, ValidationDetail } from './api-errors';
+import { RequestLogService } from '../request-log/request-log.service';
 import { currentRequest, requestContextOf } from './request-context';
 
 /** What an error becomes on the wire: status, `detail` (FastAPI's key), extra headers. */
@@ -47,6 +56,9 @@ export function errorReply(exception: unknown): ErrorReply {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
+  /** The request log records failed calls with the body sent here (absent where logging is not set up). */
+  constructor(@Optional() private readonly requestLog?: RequestLogService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
@@ -61,6 +73,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const transactionId = (currentRequest() ?? requestContextOf(req))?.transactionId;
-    res.status(reply.status).set(reply.headers).json({ detail: reply.detail, transaction_id: transactionId });
+    const body = { detail: reply.detail, transaction_id: transactionId };
+    if (this.requestLog?.watch(req, res)) {
+      this.requestLog.noteResult(req, body);
+    }
+    res.status(reply.status).set(reply.headers).json(body);
   }
 }

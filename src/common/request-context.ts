@@ -27,6 +27,11 @@ export interface RequestContext {
   model?: string;
   /** The model run alone (onnxruntime `session.run`), set by the prediction service. */
   inferenceNs?: bigint;
+  /**
+   * The `result` of the request's log entry: set by the request log from what the handler returned or the error
+   * body sent; a handler that writes its own response (a rendered page) sets it to say what it answered.
+   */
+  loggedResult?: unknown;
 }
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();

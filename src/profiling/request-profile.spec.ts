@@ -26,23 +26,6 @@ describe(finishProfile.name, () => {
     expect(metrics.function_calls).toBe(1);
     expect(metrics.top_functions).toHaveLength(1);
   });
-
-  it('takes the sampled profile instead of the stages when there is one', () => {
-    const sampled = {
-      functionCalls: 12,
-      topFunctions: [
-        { function: 'run', file: 'x.js', line: 3, calls: 12, total_time_ms: 1, cumulative_time_ms: 1.2 },
-      ],
-    };
-    const metrics = finishProfile(startProfile(), {
-      latencyNs: 1n,
-      inferenceNs: 1n,
-      stages: new Map([['validate', stat(1, 10n)]]),
-      sampled,
-    });
-    expect(metrics.function_calls).toBe(12);
-    expect(metrics.top_functions).toEqual(sampled.topFunctions);
-  });
 });
 
 describe(topStages.name, () => {

@@ -16,8 +16,6 @@ export interface ProfileEnd {
   latencyNs: bigint;
   inferenceNs: bigint;
   stages: ReadonlyMap<string, StageStat>;
-  /** From a V8 CPU profile of the request, when it was sampled: replaces the stage list. */
-  sampled?: { functionCalls: number; topFunctions: TopFunction[] };
 }
 
 const MB = 1024 * 1024;
@@ -34,23 +32,20 @@ export function startProfile(): ProfileStart {
 
 /**
  * The request's performance metrics: process CPU time and resident memory since `start` (process-wide figures, so
- * concurrent requests share them), the times the request measured, and its costliest stages.
+ * concurrent requests share them), the times the request measured, and its costliest stages (which a V8 profile of
+ * the request, when it was sampled, replaces).
  */
 export function finishProfile(start: ProfileStart, end: ProfileEnd): PerformanceMetrics {
   const cpu = process.cpuUsage(start.cpu);
   const rssBytes = process.memoryUsage.rss();
-  const stages = end.sampled ?? {
-    functionCalls: [...end.stages.values()].reduce((sum, stat) => sum + stat.calls, 0),
-    topFunctions: topStages(end.stages),
-  };
   return {
     inference_time_ms: roundMs(nsToMs(end.inferenceNs)),
     latency_ms: roundMs(nsToMs(end.latencyNs)),
     cpu_time_ms: roundMs((cpu.user + cpu.system) / 1000),
     memory_mb: roundMb(rssBytes / MB),
     memory_delta_mb: roundMb((rssBytes - start.rssBytes) / MB),
-    function_calls: stages.functionCalls,
-    top_functions: stages.topFunctions,
+    function_calls: [...end.stages.values()].reduce((sum, stat) => sum + stat.calls, 0),
+    top_functions: topStages(end.stages),
   };
 }
 

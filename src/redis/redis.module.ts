@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { RedisHealthIndicator } from '../health/health-indicator';
 import { createRedisClient } from './redis-client.factory';
 
 /** The ioredis client, or null when Redis is not configured (REDIS_HOST / REDIS_URL unset). */
@@ -14,7 +15,7 @@ const QUIT_TIMEOUT_MS = 2000;
  * lost connection once per outage rather than once per reconnection attempt.
  */
 @Injectable()
-export class RedisConnection implements OnApplicationShutdown {
+export class RedisConnection implements RedisHealthIndicator, OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   private lostAt: number | null = null;
 
@@ -76,7 +77,8 @@ export class RedisConnection implements OnApplicationShutdown {
       },
     },
     RedisConnection,
+    { provide: RedisHealthIndicator, useExisting: RedisConnection },
   ],
-  exports: [REDIS_CLIENT, RedisConnection],
+  exports: [REDIS_CLIENT, RedisConnection, RedisHealthIndicator],
 })
 export class RedisModule {}

@@ -104,12 +104,13 @@ describe(LogWriteBuffer.name, () => {
     await waitFor(() => store.calls.length >= 1);
     written.slice(2).forEach((entry) => buffer.push(entry));
     // Held: the failed batch (0, 1) and the newest three queued; 2, 3, 4 and 5 were dropped.
-    expect(buffer.stats()).toMatchObject({ buffered: 5, dropped: 4 });
+    expect(buffer.stats()).toMatchObject({ buffered: 5, dropped: 4, droppedUncounted: 4 });
 
     store.failing = false;
     await waitFor(() => buffer.stats().buffered === 0);
     expect(await stored(store)).toEqual(ids([...written.slice(0, 2), ...written.slice(6)]));
     expect((await store.queueStats()).dropped).toBe(4);
+    expect(buffer.stats()).toMatchObject({ dropped: 4, droppedUncounted: 0 });
   });
 
   it('drops a new entry when the batch being written already fills the buffer', async () => {

@@ -19,6 +19,8 @@ export interface LogWriteBufferFigures {
   buffered: number;
   /** Entries dropped here (buffer full) since start. */
   dropped: number;
+  /** Of those, how many the store has not counted yet (they reach it with the next batch written). */
+  droppedUncounted: number;
   /** Store writes that failed since start (each retried). */
   writeFailures: number;
 }
@@ -82,7 +84,11 @@ export class LogWriteBuffer {
   }
 
   stats(): LogWriteBufferFigures {
-    return { buffered: this.queued() + (this.inFlight?.entries.length ?? 0), ...this.figures };
+    return {
+      buffered: this.queued() + (this.inFlight?.entries.length ?? 0),
+      droppedUncounted: this.droppedSinceBatch + (this.inFlight?.dropped ?? 0),
+      ...this.figures,
+    };
   }
 
   /**

@@ -5,6 +5,9 @@ import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
 import { LogStore } from './log-store';
 import { MemoryLogStore } from './memory-log-store';
 import { RedisLogStore } from './redis-log-store';
+import { RequestLogController } from './request-log.controller';
+import { RequestLogInterceptor } from './request-log.interceptor';
+import { RequestLogService } from './request-log.service';
 
 /** Redis when it is configured, the embedded in-process store otherwise. */
 function createLogStore(config: AppConfig, redis: Redis | null): LogStore {
@@ -14,11 +17,19 @@ function createLogStore(config: AppConfig, redis: Redis | null): LogStore {
     : new MemoryLogStore({ viewMaxSize, bufferMax });
 }
 
-/** Request logging: the log store (exported for the shipper). */
+/**
+ * Request logging: the log store (exported for the shipper), the recorder the global interceptor and the error
+ * filter feed, and the logs API. Global, so that the filter, /health and the shipper reach it from anywhere.
+ */
 @Global()
 @Module({
   imports: [RedisModule],
-  providers: [{ provide: LogStore, inject: [AppConfig, REDIS_CLIENT], useFactory: createLogStore }],
-  exports: [LogStore],
+  controllers: [RequestLogController],
+  providers: [
+    { provide: LogStore, inject: [AppConfig, REDIS_CLIENT], useFactory: createLogStore },
+    RequestLogService,
+    RequestLogInterceptor,
+  ],
+  exports: [LogStore, RequestLogService, RequestLogInterceptor],
 })
 export class RequestLogModule {}

@@ -47,9 +47,10 @@ describe('service endpoints (e2e)', () => {
     expect(res.body.shipping).toMatchObject({
       sink: 'ndjson',
       interval_seconds: 0,
-      pending: 0,
+      pending: expect.any(Number),
       last_run_at: null,
     });
+    expect(res.body.request_log).toMatchObject({ store: 'memory', dropped_in_memory: 0, write_failures: 0 });
   });
 
   it('GET /models lists both models with the default first', async () => {

@@ -1,0 +1,105 @@
+import { buildLogEntry, canonicalInput, levelFor, pythonJson, RecordedCall } from './log-entry.factory';
+
+describe(levelFor.name, () => {
+  it.each([
+    [200, 'INFO'],
+    [304, 'INFO'],
+    [400, 'WARNING'],
+    [422, 'WARNING'],
+    [499, 'WARNING'],
+    [500, 'ERROR'],
+    [503, 'ERROR'],
+  ])('gives status %i the level %s', (status, level) => {
+    expect(levelFor(status)).toBe(level);
+  });
+});
+
+describe(canonicalInput.name, () => {
+  it('renames survey fields to their canonical spelling, keeping the order and other keys', () => {
+    expect(canonicalInput({ age: 65, ALCOHOL_CONSUMING: 1, 'chest  pain': 0, note: 'x' })).toEqual({
+      AGE: 65,
+      'ALCOHOL CONSUMING': 1,
+      'CHEST PAIN': 0,
+      note: 'x',
+    });
+  });
+
+  it('takes the value validation takes when a field comes twice: the canonical spelling, else the first', () => {
+    expect(canonicalInput({ ALCOHOL_CONSUMING: 1, 'ALCOHOL CONSUMING': 0 })).toEqual({
+      'ALCOHOL CONSUMING': 0,
+    });
+    expect(canonicalInput({ 'ALCOHOL CONSUMING': 0, ALCOHOL_CONSUMING: 1 })).toEqual({
+      'ALCOHOL CONSUMING': 0,
+    });
+    expect(canonicalInput({ chest_pain: 1, 'Chest Pain': 0 })).toEqual({ 'CHEST PAIN': 1 });
+  });
+
+  it('has no input for a missing or non-object body', () => {
+    expect(canonicalInput(undefined)).toBeNull();
+    expect(canonicalInput([1, 2])).toBeNull();
+    expect(canonicalInput('text')).toBeNull();
+  });
+});
+
+describe(pythonJson.name, () => {
+  it("writes JSON as Python's json.dumps does by default", () => {
+    expect(pythonJson({ a: [1, 2.5, { b: null }], 'c d': true, message: 'Prédiction positive' })).toBe(
+      '{"a": [1, 2.5, {"b": null}], "c d": true, "message": "Pr\\u00e9diction positive"}',
+    );
+    expect(pythonJson('naïve, "quoted": ok 🙂')).toBe('"na\\u00efve, \\"quoted\\": ok \\ud83d\\ude42"');
+    expect(pythonJson(undefined)).toBe('null');
+    expect(pythonJson({})).toBe('{}');
+  });
+});
+
+describe(buildLogEntry.name, () => {
+  const call: RecordedCall = {
+    transactionId: 'tx-1',
+    method: 'POST',
+    path: '/predict',
+    statusCode: 200,
+    latencyNs: 1_234_567n,
+    body: { AGE: 65, chest_pain: 1 },
+    result: { prediction: 1, message: 'Prédiction positive' },
+    model: 'logistic_regression@abc',
+    metrics: null,
+    at: new Date('2025-03-14T09:26:53.589Z'),
+  };
+
+  it('builds the entry with the reference message line and an id carrying its time', () => {
+    const entry = buildLogEntry(call);
+    const hexTime = call.at.getTime().toString(16).padStart(12, '0');
+    expect(entry).toEqual({
+      id: expect.stringMatching(new RegExp(`^${hexTime.slice(0, 8)}-${hexTime.slice(8)}-7`)),
+      timestamp: '2025-03-14T09:26:53.589Z',
+      level: 'INFO',
+      message:
+        '[tx-1] API Call - POST /predict - Status: 200 - Time: 1.23ms - Input: {"AGE": 65, "CHEST PAIN": 1} - ' +
+        'Result: {"prediction": 1, "message": "Pr\\u00e9diction positive"}',
+      data: {
+        transaction_id: 'tx-1',
+        method: 'POST',
+        path: '/predict',
+        status_code: 200,
+        latency_ms: 1.235,
+        input_data: { AGE: 65, 'CHEST PAIN': 1 },
+        result: { prediction: 1, message: 'Prédiction positive' },
+        model: 'logistic_regression@abc',
+        performance_metrics: null,
+      },
+    });
+  });
+
+  it('records a call without a body or result with nulls', () => {
+    const entry = buildLogEntry({
+      ...call,
+      method: 'GET',
+      statusCode: 503,
+      body: undefined,
+      result: undefined,
+    });
+    expect(entry.level).toBe('ERROR');
+    expect(entry.data).toMatchObject({ input_data: null, result: null });
+    expect(entry.message).toContain('- Input: null - Result: null');
+  });
+});

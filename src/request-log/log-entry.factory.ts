@@ -1,0 +1,102 @@
+import { canonicalField } from '../features/features';
+import { uuidv7 } from './entry-id';
+import type { LogEntry, LogLevel, PerformanceMetrics } from './log-entry';
+
+/** What the recorder knows about an answered call. */
+export interface RecordedCall {
+  transactionId: string;
+  method: string;
+  /** Without the query string and without the `/api` alias prefix. */
+  path: string;
+  statusCode: number;
+  /** First byte in to response end. */
+  latencyNs: bigint;
+  /** The parsed request body (undefined without one). */
+  body: unknown;
+  /** The response body: what the handler returned, or the error body. */
+  result: unknown;
+  model: string | null;
+  metrics: PerformanceMetrics | null;
+  /** When the response ended. */
+  at: Date;
+}
+
+export function levelFor(statusCode: number): LogLevel {
+  if (statusCode >= 500) {
+    return 'ERROR';
+  }
+  return statusCode >= 400 ? 'WARNING' : 'INFO';
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The body with the survey fields under their canonical names, as validation reads it (the canonical spelling
+ * first, then the first alternative spelling); other keys are kept as sent. Null when the body is not an object.
+ */
+export function canonicalInput(body: unknown): Record<string, unknown> | null {
+  if (!isPlainObject(body)) {
+    return null;
+  }
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const name = canonicalField(key) ?? key;
+    if (!(name in input) || key === name) {
+      input[name] = value;
+    }
+  }
+  return input;
+}
+
+/**
+ * JSON as Python's `json.dumps` writes it by default (`", "` and `": "` separators, non-ASCII escaped), so the
+ * message reads exactly like the reference's lines and the greps people wrote for them keep matching.
+ */
+export function pythonJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    return 'null';
+  }
+  return spaced(JSON.parse(json)).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function spaced(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(spaced).join(', ')}]`;
+  }
+  if (isPlainObject(value)) {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${spaced(item)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function buildLogEntry(call: RecordedCall): LogEntry {
+  const latencyMs = Number(call.latencyNs) / 1e6;
+  const input = canonicalInput(call.body);
+  const result = call.result === undefined ? null : call.result;
+  return {
+    id: uuidv7(call.at.getTime()),
+    timestamp: call.at.toISOString(),
+    level: levelFor(call.statusCode),
+    message:
+      `[${call.transactionId}] API Call - ${call.method} ${call.path} - Status: ${call.statusCode} - ` +
+      `Time: ${latencyMs.toFixed(2)}ms - Input: ${pythonJson(input)} - Result: ${pythonJson(result)}`,
+    data: {
+      transaction_id: call.transactionId,
+      method: call.method,
+      path: call.path,
+      status_code: call.statusCode,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
+      input_data: input,
+      result,
+      model: call.model,
+      performance_metrics: call.metrics,
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RequestContext, requestContextOf } from '../common/request-context';
+import { AppConfig } from '../config/app-config';
+import { RedisConnection } from '../redis/redis.module';
+import { finishProfile, ProfileStart, startProfile } from '../profiling/request-profile';
+import { V8Sample, V8Sampler } from '../profiling/v8-sampler';
+import { buildLogEntry } from './log-entry.factory';
+import { LogStore } from './log-store';
+import { LogWriteBuffer, LogWriteBufferFigures } from './log-write-buffer';
+
+/** Operational endpoints, the logs API itself, Swagger and static files: not API calls to record. */
+const UNLOGGED_PATHS = /^\/(health|metrics|logs|docs|docs-json|static)(\/|$)/;
+/** Static assets (the form's CSS, scripts, icons), found or not. */
+const STATIC_ASSET = /\.(css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|txt|webmanifest)$/i;
+
+/** How long shutdown waits for the buffered entries to reach the store. */
+const SHUTDOWN_FLUSH_MS = 3000;
+
+/** What the recorder keeps about a request it watches until the response ends. */
+interface Watched {
+  ctx: RequestContext;
+  profile?: ProfileStart;
+  sample?: Promise<V8Sample | undefined>;
+}
+
+/** The request path as routed: no query string, no `/api` alias prefix. */
+export function routedPath(originalUrl: string): string {
+  const path = originalUrl.split('?', 1)[0] || '/';
+  if (path === '/api') {
+    return '/';
+  }
+  return path.startsWith('/api/') ? path.slice(4) : path;
+}
+
+/** Whether calls to this path are recorded at all. */
+export function isLoggedPath(path: string): boolean {
+  return !UNLOGGED_PATHS.test(path) && !STATIC_ASSET.test(path);
+}
+
+/** A page view (a GET answered with HTML, such as the form), not an API call. */
+function isPageView(req: Request, res: Response): boolean {
+  const type = res.getHeader('content-type');
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    typeof type === 'string' &&
+    type.startsWith('text/html')
+  );
+}
+
+/**
+ * Records one log entry per API call once its response has ended (so that `latency_ms` runs from the first byte in
+ * to the last byte out, and writing adds nothing to the response), profiles it when performance monitoring is on,
+ * and hands the entry to the write buffer. Called by the request-log interceptor for routed calls and by the error
+ * filter for failed ones, including 404s and body-parser errors that never reach an interceptor. Nothing here may
+ * break a request: its failures are caught, counted and logged.
+ */
+@Injectable()
+export class RequestLogService implements OnModuleDestroy {
+  private readonly logger = new Logger(RequestLogService.name);
+  private readonly watched = new WeakMap<Request, Watched>();
+  private readonly buffer: LogWriteBuffer;
+  private readonly sampler?: V8Sampler;
+  private readonly monitoring: boolean;
+  private recordFailures = 0;
+
+  constructor(
+    config: AppConfig,
+    store: LogStore,
+    private readonly redis: RedisConnection,
+  ) {
+    const { performanceMonitoring, profileSampleRate, bufferMax } = config.logging;
+    this.monitoring = performanceMonitoring;
+    this.sampler =
+      performanceMonitoring && profileSampleRate > 0 ? new V8Sampler(profileSampleRate) : undefined;
+    this.buffer = new LogWriteBuffer(store, {
+      maxEntries: bufferMax,
+      onOutage: (error) =>
+        this.logger.warn(
+          `Writing request logs failed; they wait in memory and are retried: ${errorText(error)}`,
+        ),
+      onRecovery: (written, failures) =>
+        this.logger.log(`Request logs written again (${written} entries) after ${failures} failed attempts`),
+    });
+  }
+
+  /**
+   * Starts watching a request: its entry is recorded when the response ends. Idempotent; does nothing for calls
+   * that are not logged. Returns whether the request is watched.
+   */
+  watch(req: Request, res: Response): boolean {
+    if (this.watched.has(req)) {
+      return true;
+    }
+    const ctx = requestContextOf(req);
+    if (!ctx || !isLoggedPath(routedPath(req.originalUrl))) {
+      return false;
+    }
+    const watched: Watched = { ctx };
+    this.watched.set(req, watched);
+    res.once('finish', () => {
+      try {
+        this.finish(req, res, watched);
+      } catch (error) {
+        this.recordFailed(error);
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Takes the resource figures a profile starts from; with V8 sampling, perhaps starts a CPU profile, which the
+   * returned promise waits for so that the handler runs inside it.
+   */
+  startProfile(req: Request): Promise<void> | undefined {
+    const watched = this.watched.get(req);
+    if (!watched || !this.monitoring) {
+      return undefined;
+    }
+    watched.profile = startProfile();
+    if (!this.sampler) {
+      return undefined;
+    }
+    watched.sample = this.sampler.start().catch((error: unknown) => {
+      this.recordFailed(error);
+      return undefined;
+    });
+    return watched.sample.then(() => undefined);
+  }
+
+  /**
+   * The response body to record: what the handler returned, or the error body the filter sent. A handler that
+   * returns nothing (it wrote the response itself) leaves what it set on the request context.
+   */
+  noteResult(req: Request, result: unknown): void {
+    const watched = this.watched.get(req);
+    if (watched && result !== undefined) {
+      watched.ctx.loggedResult = result;
+    }
+  }
+
+  /** The in-process side of the log pipeline, for /health and /logs/stats. */
+  pipeline(): LogWriteBufferFigures & {
+    store: 'redis' | 'memory';
+    redisConnected: boolean;
+    recordFailures: number;
+  } {
+    return {
+      store: this.redis.configured ? 'redis' : 'memory',
+      redisConnected: this.redis.isConnected(),
+      recordFailures: this.recordFailures,
+      ...this.buffer.stats(),
+    };
+  }
+
+  /** Resolves once every entry recorded so far has been written (when the store answers). For tests and benches. */
+  drain(): Promise<void> {
+    return this.buffer.drain();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.sampler?.close();
+    const unwritten = await this.buffer.close(SHUTDOWN_FLUSH_MS);
+    if (unwritten > 0) {
+      this.logger.warn(`${unwritten} request log entries could not be written before shutdown and are lost`);
+    }
+  }
+
+  /** Synchronous up to the entry, so that the resource figures are read when the response ends. */
+  private finish(req: Request, res: Response, watched: Watched): void {
+    const endNs = process.hrtime.bigint();
+    const at = new Date();
+    const { ctx } = watched;
+    const latencyNs = endNs - ctx.startNs;
+    const metrics =
+      watched.profile && ctx.inferenceNs !== undefined
+        ? finishProfile(watched.profile, { latencyNs, inferenceNs: ctx.inferenceNs, stages: ctx.stages })
+        : null;
+    const record = (): void => {
+      if (isPageView(req, res)) {
+        return;
+      }
+      this.buffer.push(
+        buildLogEntry({
+          transactionId: ctx.transactionId,
+          method: req.method,
+          path: routedPath(req.originalUrl),
+          statusCode: res.statusCode,
+          latencyNs,
+          body: req.body as unknown,
+          result: ctx.loggedResult,
+          model: ctx.model ?? null,
+          metrics,
+          at,
+        }),
+      );
+    };
+    if (!watched.sample) {
+      record();
+      return;
+    }
+    watched.sample
+      .then((sample) => sample?.stop())
+      .then((sampled) => {
+        if (metrics && sampled) {
+          metrics.function_calls = sampled.functionCalls;
+          metrics.top_functions = sampled.topFunctions;
+        }
+        record();
+      })
+      .catch((error: unknown) => this.recordFailed(error));
+  }
+
+  private recordFailed(error: unknown): void {
+    this.recordFailures += 1;
+    this.logger.error(`Recording a request log entry failed: ${errorText(error)}`);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
