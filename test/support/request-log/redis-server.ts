@@ -1,0 +1,46 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import Redis from 'ioredis';
+
+/** A port in 20000-40000 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      return port;
+    }
+  }
+}
+
+/** A throw-away redis-server on `port`, without persistence; resolves once it answers PING. */
+export async function startRedisServer(port: number): Promise<{ stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 20 });
+  probe.on('error', () => undefined);
+  await probe.connect().catch(() => undefined);
+  while ((await probe.ping().catch(() => null)) !== 'PONG') {
+    if (child.exitCode !== null) {
+      throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  probe.disconnect();
+  return {
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
