@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { LogEntry } from './log-entry';
 import { hasFilters, parseEntry, queryEntries } from './log-query';
@@ -19,21 +19,21 @@ const CONSUMER = 'shipper';
 /** Entries per script call, so one call never holds Redis long; a batch bigger than this is split. */
 const CHUNK = 500;
 
-/** How long a written batch is remembered, so that retrying it after an unanswered call writes nothing twice. */
-const BATCH_MEMORY_SECONDS = 3600;
+/** How long the last batch written by a store instance is remembered (renewed by each write). */
+const LAST_BATCH_TTL_SECONDS = 3600;
 
 /**
  * One round trip, atomic, per batch: push the entries on the view and trim it, add them to the stream and trim it
- * to LOG_BUFFER_MAX, and count what the trim dropped (plus what the caller dropped before). A batch already written
- * (same first and last entry ids and size, within the last hour) is skipped: the caller retries a batch whose
- * answer it never got, and it may have been written.
- * KEYS: view, stream, drop counter, batch marker. ARGV: view max, buffer max, dropped before, marker ttl, entries…
+ * to LOG_BUFFER_MAX, and count what the trim dropped (plus what the caller dropped before). A batch identical to
+ * the last one this store instance wrote (same first and last entry ids and size) is skipped: the writer retries a
+ * batch whose answer it never got, which may have been written. One small key per process remembers it.
+ * KEYS: view, stream, drop counter, last batch. ARGV: view max, buffer max, dropped before, ttl, signature, entries…
  */
 const APPEND_SCRIPT = `
-if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[4]) then
+if redis.call('GET', KEYS[4]) == ARGV[5] then
   return -1
 end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   redis.call('LPUSH', KEYS[1], ARGV[i])
   redis.call('XADD', KEYS[2], '*', 'entry', ARGV[i])
 end
@@ -42,6 +42,7 @@ local dropped = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[2]) + tonumber(ARGV[
 if dropped > 0 then
   redis.call('INCRBY', KEYS[3], dropped)
 end
+redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
 return dropped
 `;
 const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
@@ -57,6 +58,7 @@ type StreamReply = [string, StreamMessage[]][] | null;
  */
 export class RedisLogStore extends LogStore {
   private readonly droppedKey: string;
+  private readonly lastBatchKey: string;
 
   constructor(
     private readonly redis: Redis,
@@ -64,6 +66,7 @@ export class RedisLogStore extends LogStore {
   ) {
     super();
     this.droppedKey = `${options.streamKey}:dropped`;
+    this.lastBatchKey = `${options.streamKey}:last-batch:${randomUUID()}`;
   }
 
   async append(entries: readonly LogEntry[], droppedBefore = 0): Promise<void> {
@@ -167,16 +170,17 @@ export class RedisLogStore extends LogStore {
 
   private async appendChunk(chunk: readonly LogEntry[], droppedBefore: number): Promise<void> {
     const { viewKey, streamKey, viewMaxSize, bufferMax } = this.options;
-    const marker = `${streamKey}:batch:${chunk[0].id}:${chunk[chunk.length - 1].id}:${chunk.length}`;
+    const signature = `${chunk[0].id}:${chunk[chunk.length - 1].id}:${chunk.length}`;
     const args = [
       viewKey,
       streamKey,
       this.droppedKey,
-      marker,
+      this.lastBatchKey,
       viewMaxSize,
       bufferMax,
       droppedBefore,
-      BATCH_MEMORY_SECONDS,
+      LAST_BATCH_TTL_SECONDS,
+      signature,
       ...chunk.map((entry) => JSON.stringify(entry)),
     ];
     try {

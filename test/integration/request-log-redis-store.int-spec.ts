@@ -40,13 +40,20 @@ describe(RedisLogStore.name, () => {
 
   const limits = { viewMaxSize: 10, bufferMax: 50 };
 
-  it('writes a retried batch once: the same batch appended again is skipped', async () => {
+  it('writes a retried batch once: the batch it just wrote, appended again, is skipped', async () => {
     const store = storeAt('retry', limits);
     const batch = entries(3);
+    const next = entries(2);
     await store.append(batch, 2);
     await store.append(batch, 2);
-    expect((await store.list({ limit: 100, offset: 0 })).total).toBe(3);
-    expect(await store.queueStats()).toMatchObject({ pending: 3, dropped: 2 });
+    await store.append(next);
+    await store.append(next);
+    expect((await store.list({ limit: 100, offset: 0 })).logs).toEqual([...batch, ...next].reverse());
+    expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 2 });
+    expect(await redis.keys(`${keys.prefix}:retry:stream:last-batch:*`)).toHaveLength(1);
+    // Another process (another store instance) writing the same batch is not a retry of this one.
+    await storeAt('retry', limits).append(next);
+    expect((await store.queueStats()).pending).toBe(7);
   });
 
   it('keeps unshipped entries and their delivery state for a new process', async () => {
