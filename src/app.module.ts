@@ -9,6 +9,7 @@ import { ModelPoolModule } from './model-pool/model-pool.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RequestLogInterceptor } from './request-log/request-log.interceptor';
 import { RequestLogModule } from './request-log/request-log.module';
+import { WebModule } from './web/web.module';
 
 @Module({
   imports: [
@@ -19,6 +20,7 @@ import { RequestLogModule } from './request-log/request-log.module';
     InfoModule,
     RequestLogModule,
     LogShippingModule,
+    WebModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

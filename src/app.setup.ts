@@ -4,6 +4,7 @@ import { apiAliasMiddleware } from './common/api-alias.middleware';
 import { bodyParserErrorsMiddleware } from './common/body-parser-errors.middleware';
 import { PACKAGE } from './common/package-info';
 import { requestContextMiddleware, restoreRequestContext } from './common/request-context.middleware';
+import { configureViews } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -11,7 +12,8 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /**
  * Everything main.ts and the e2e tests must share, so tests exercise what production runs: the request context
  * (first, so even 404s and body-parser errors get a transaction id), the `/api` alias, body parsers with their
- * limit and Swagger (the error filter is global, in AppModule). Call before `listen()`/`init()`.
+ * limit, the form's view engine and static files (`/static/`), and Swagger (the error filter is global, in
+ * AppModule). Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');
@@ -21,6 +23,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   app.use(bodyParserErrorsMiddleware);
   app.use(restoreRequestContext);
+  configureViews(app);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -8,15 +8,11 @@ import { InfoService, ServiceDescription } from './info.service';
 export class InfoController {
   constructor(private readonly info: InfoService) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Service name, version and endpoints' })
-  @ApiOkResponse({ type: ServiceDescriptionDto })
-  root(): ServiceDescription {
-    return this.info.describe();
-  }
-
+  // GET / itself is the web module's FormController: this JSON for API clients, the form page for browsers.
   @Get('info')
-  @ApiOperation({ summary: 'Same as GET / (the reference UI exposed it as /api/info)' })
+  @ApiOperation({
+    summary: 'Service name, version and endpoints, as GET / (the reference UI exposed /api/info)',
+  })
   @ApiOkResponse({ type: ServiceDescriptionDto })
   infoAlias(): ServiceDescription {
     return this.info.describe();
