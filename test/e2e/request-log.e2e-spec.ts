@@ -192,7 +192,8 @@ describe('request logging (e2e)', () => {
       ).toBe(true);
     });
 
-    it('does not record health checks, the logs API, Swagger or static files', async () => {
+    it('does not record health checks, the logs API, Swagger, static files or the form page', async () => {
+      await request(url).get('/').set('Accept', 'text/html').expect(200).expect('Content-Type', /html/);
       await request(url).get('/health').expect(200);
       await request(url).get('/api/health').expect(200);
       await request(url).get('/logs').expect(200);
