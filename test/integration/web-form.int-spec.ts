@@ -166,6 +166,8 @@ describe('form page in Chromium (integration)', () => {
     // From the top, so the sticky result column sits where a visitor first sees it. Page code is given as strings:
     // this project compiles without the DOM types.
     await page.evaluate('window.scrollTo(0, 0)');
+    // Away from the page, so no element shows its hover state.
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
   }
 
