@@ -390,25 +390,33 @@ export class LogShippingService implements OnApplicationBootstrap, OnModuleDestr
     this.totals.runs += 1;
     this.totals.entriesShipped += totals.acked;
     this.totals.deadLettered += totals.deadLettered;
-    if (outcome === 'partial' || outcome === 'failed') {
+    // Backoff only when a run moved nothing: a partial run (some items refused with 429/5xx) made progress, and its
+    // leftovers wait for the next tick anyway; backing off there would let a steady trickle of refusals starve
+    // the queue.
+    if (outcome === 'failed') {
       this.consecutiveFailures += 1;
       const base = this.intervalSeconds > 0 ? this.intervalSeconds * 1000 : DEFAULT_RETRY_BASE_MS;
       this.nextAttemptAtMs = finishedMs + retryDelayMs(this.consecutiveFailures, base);
-      const left =
-        totals.read > 0 ? `${totals.acked} shipped, ${totals.retrying} left queued` : 'nothing shipped';
       this.logger.warn(
-        `Shipping ${outcome} (${left}), next scheduled attempt after ${iso(this.nextAttemptAtMs)}: ${error ?? 'unknown error'}`,
+        `Shipping failed (${totals.read > 0 ? `${totals.retrying} entries left queued` : 'nothing read'}), next ` +
+          `scheduled attempt after ${iso(this.nextAttemptAtMs)}: ${error ?? 'unknown error'}`,
       );
-    } else {
-      this.consecutiveFailures = 0;
-      this.nextAttemptAtMs = null;
-      this.lastSuccessAt = report.finished_at;
-      if (outcome === 'shipped') {
-        this.logger.log(
-          `Shipped ${totals.acked} entries to ${this.sink.kind} (${this.sink.target}): ${JSON.stringify(totals.documents)}` +
-            (totals.deadLettered > 0 ? `, ${totals.deadLettered} dead-lettered` : ''),
-        );
-      }
+      return report;
+    }
+    this.consecutiveFailures = 0;
+    this.nextAttemptAtMs = null;
+    if (outcome === 'partial') {
+      this.logger.warn(
+        `Shipped ${totals.acked} entries; ${totals.retrying} left queued for the next run: ${error ?? 'unknown error'}`,
+      );
+      return report;
+    }
+    this.lastSuccessAt = report.finished_at;
+    if (outcome === 'shipped') {
+      this.logger.log(
+        `Shipped ${totals.acked} entries to ${this.sink.kind} (${this.sink.target}): ${JSON.stringify(totals.documents)}` +
+          (totals.deadLettered > 0 ? `, ${totals.deadLettered} dead-lettered` : ''),
+      );
     }
     return report;
   }

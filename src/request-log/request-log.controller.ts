@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Optional, Query, UseGuards } from '@nestjs/common';
 import {
   ApiHeader,
   ApiOkResponse,
@@ -12,6 +12,7 @@ import {
 import { RequestValidationException, TemporarilyUnavailableException } from '../common/api-errors';
 import { ErrorResponseDto, ValidationErrorResponseDto } from '../common/api-errors.dto';
 import { API_KEY_HEADER, ApiKeyGuard } from '../common/api-key.guard';
+import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { LOG_LEVELS, MAX_LIMIT, parseLogQuery } from './log-query';
 import { computeLogStats } from './log-stats';
 import { LogStore } from './log-store';
@@ -33,6 +34,7 @@ export class RequestLogController {
   constructor(
     private readonly store: LogStore,
     private readonly requestLog: RequestLogService,
+    @Optional() private readonly shipping?: LogShippingService,
   ) {}
 
   @Get()
@@ -84,6 +86,7 @@ export class RequestLogController {
       dropped: queue.dropped + pipeline.droppedUncounted,
       buffered: pipeline.buffered,
       store: pipeline.store,
+      ...(this.shipping ? { shipping: await this.shipping.status() } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ShippingStatusDto } from '../log-shipping/log-shipping.dto';
 import type { LogEntry, LogLevel, PerformanceMetrics, TopFunction } from './log-entry';
 import { LOG_LEVELS } from './log-query';
 import type { LogStats } from './log-stats';
@@ -175,4 +176,7 @@ export class LogStatsDto implements LogStats {
 
   @ApiProperty({ enum: ['redis', 'memory'] })
   store!: 'redis' | 'memory';
+
+  @ApiPropertyOptional({ type: ShippingStatusDto, description: 'Log shipping: last run, totals, backlog' })
+  shipping?: ShippingStatusDto;
 }

@@ -91,6 +91,7 @@ describe('POST /logs/ship', () => {
       const ship = doc.paths['/logs/ship'].post;
       expect(Object.keys(ship.responses).sort()).toEqual(['200', '401']);
       expect(ship.parameters.map((p: { name: string }) => p.name)).toEqual(['X-API-Key']);
+      expect(doc.components.schemas.LogStatsDto.properties.shipping).toBeDefined();
       expect(Object.keys(doc.components.schemas.ShippingRunReportDto.properties)).toEqual(
         expect.arrayContaining([
           'outcome',
@@ -166,6 +167,8 @@ describe('POST /logs/ship', () => {
         pending: 0,
         oldest_unshipped_age_seconds: null,
       });
+      const stats = await request(app.getHttpServer()).get('/logs/stats').expect(200);
+      expect(stats.body.shipping).toMatchObject({ last_outcome: 'shipped', entries_shipped: 3, pending: 0 });
     });
 
     it('reports a failed run, what is pending and since when, while the cluster is down', async () => {

@@ -300,6 +300,7 @@ describe('request logging (e2e)', () => {
         dropped: 0,
         buffered: 0,
         store: 'memory',
+        shipping: expect.objectContaining({ sink: 'ndjson', pending: res.body.pending_ship }),
       });
       expect(res.body.pending_ship).toBeGreaterThanOrEqual(5);
     });

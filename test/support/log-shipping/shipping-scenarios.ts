@@ -165,9 +165,15 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       const left = await fixture.store.readUnshipped(10);
       expect(left.map((q) => q.entry.id)).toEqual([second!.id, fourth!.id]);
 
+      // Progress was made: no backoff, the next scheduled tick retries them.
+      expect(await service.status()).toMatchObject({
+        consecutive_failures: 0,
+        next_attempt_at: null,
+        pending: 2,
+      });
       cluster.failItem = () => undefined;
-      clock.advance(60_000);
-      const retry = await service.ship();
+      clock.advance(10_000);
+      const retry = await service.shipScheduled();
       expect(retry).toMatchObject({ outcome: 'shipped', entries_read: 2, entries_shipped: 2 });
       expect(clusterCounts(cluster)).toEqual(expectedCounts(entries));
       expect((await fixture.store.queueStats()).pending).toBe(0);
