@@ -13,7 +13,7 @@ const COMMAND_TIMEOUT_MS = 5000;
  * buffer and retries from it. Commands in flight when the connection drops fail too rather than being re-sent
  * behind that buffer's back (a re-sent batch could be written twice).
  */
-export const CONNECTION_OPTIONS: RedisOptions = {
+const CONNECTION_OPTIONS: RedisOptions = {
   connectionName: 'lungcheck',
   lazyConnect: false,
   enableOfflineQueue: false,

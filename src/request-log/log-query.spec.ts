@@ -82,6 +82,7 @@ describe(parseLogQuery.name, () => {
     [{ offset: '-1' }, 'greater_than_equal'],
     [{ offset: '99999999999999999999' }, 'less_than_equal'],
     [{ since: '2025-13-45' }, 'datetime_parsing'],
+    [{ since: '2025-02-30' }, 'datetime_parsing'],
     [{ since: '2025-03-14T25:00' }, 'datetime_parsing'],
   ])('refuses %j', (params, type) => {
     expect(parseLogQuery(params)).toMatchObject({ ok: false, detail: [{ type }] });

@@ -7,7 +7,7 @@ export function hasFilters(query: LogQuery): boolean {
 }
 
 /** The filter part of a query as one predicate, shared by the store adapters so they answer alike. */
-export function entryFilter(query: LogQuery): (entry: LogEntry) => boolean {
+function entryFilter(query: LogQuery): (entry: LogEntry) => boolean {
   const sinceMs = query.since === undefined ? undefined : Date.parse(query.since);
   return (entry) =>
     (query.level === undefined || entry.level === query.level) &&
@@ -52,13 +52,20 @@ export function parseEntry(text: string): LogEntry | undefined {
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['INFO', 'WARNING', 'ERROR'];
-export const DEFAULT_LIMIT = 100;
+const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 /** ISO-8601 date or date-time, with optional seconds, fraction and zone. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 type QueryParams = Record<string, unknown>;
+
+/** Whether the YYYY-MM-DD a text starts with exists (Date.parse rolls 2025-02-30 over to March instead). */
+function realDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 /** The last value of a repeated parameter, as FastAPI reads it. */
 function last(value: unknown): unknown {
@@ -155,7 +162,8 @@ export function parseLogQuery(
     const text = typeof since === 'string' ? since.trim().replace(' ', 'T') : '';
     const match = ISO_DATE_TIME.exec(text);
     // A date-time without a zone is read as UTC, as a date alone already is.
-    const ms = match ? Date.parse(match[1] || !text.includes(':') ? text : `${text}Z`) : Number.NaN;
+    const ms =
+      match && realDate(text) ? Date.parse(match[1] || !text.includes(':') ? text : `${text}Z`) : Number.NaN;
     if (Number.isNaN(ms)) {
       problems.push({
         type: 'datetime_parsing',
