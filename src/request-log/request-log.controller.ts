@@ -39,24 +39,25 @@ export class RequestLogController {
 
   @Get()
   @ApiOperation({ summary: 'The newest request log entries, newest first' })
+  // Swagger lists parameters in the reverse order of their decorators.
   @ApiQuery({
-    name: 'limit',
+    name: 'since',
     required: false,
-    schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 100 },
+    example: '2025-03-14T09:00:00Z',
+    description: 'ISO-8601; UTC if no zone',
   })
-  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({ name: 'level', required: false, enum: LOG_LEVELS })
   @ApiQuery({
     name: 'path',
     required: false,
     example: '/predict',
     description: 'Exact path, /api prefix ignored',
   })
+  @ApiQuery({ name: 'level', required: false, enum: LOG_LEVELS })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
   @ApiQuery({
-    name: 'since',
+    name: 'limit',
     required: false,
-    example: '2025-03-14T09:00:00Z',
-    description: 'ISO-8601; UTC if no zone',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 100 },
   })
   @ApiOkResponse({ type: LogsResponseDto })
   @ApiUnprocessableEntityResponse({ type: ValidationErrorResponseDto, description: 'Bad parameters' })
