@@ -110,11 +110,16 @@ export class FormController {
   }
 
   private async sendPage(req: Request, res: Response, status: number, state: PageState): Promise<void> {
+    const ctx = currentRequest() ?? requestContextOf(req);
+    if (ctx) {
+      // The request log records what the page showed, as it records a JSON answer.
+      ctx.loggedResult = loggedResultOf(state);
+    }
     const model = buildFormPage({
       ...state,
       lang: languageOf(req),
       models: this.registry.list(),
-      transactionId: (currentRequest() ?? requestContextOf(req))?.transactionId ?? '',
+      transactionId: ctx?.transactionId ?? '',
       version: PACKAGE.version,
     });
     const html = await new Promise<string>((resolve, reject) =>
@@ -124,6 +129,14 @@ export class FormController {
     );
     res.status(status).set(PAGE_HEADERS).type('html').send(html);
   }
+}
+
+function loggedResultOf({ prediction, problems, failure }: PageState): unknown {
+  if (prediction) {
+    const { prediction: label, probability, risk_level, threshold, model } = prediction;
+    return { prediction: label, probability, risk_level, threshold, model };
+  }
+  return problems ? { detail: problems } : (failure ?? null);
 }
 
 function languageOf(req: Request): Language {

@@ -123,6 +123,37 @@ describe('request logging (e2e)', () => {
       expectProfiled(entry);
     });
 
+    it('records a form submission with the prediction the page showed', async () => {
+      const form = {
+        AGE: '65',
+        GENDER: '1',
+        SMOKING: 'on',
+        COUGHING: 'on',
+        'CHEST PAIN': 'on',
+        WHEEZING: 'on',
+      };
+      await request(url).post('/').type('form').set('Accept', 'text/html').send(form).expect(200);
+      const [entry] = await loggedEntries(app, 1);
+      const sameAnswers = Object.fromEntries(
+        Object.keys(EXAMPLE_REQUEST).map((k) => [k, k === 'AGE' ? 65 : k in form ? 1 : 0]),
+      );
+      const api = await request(url).post('/predict').send(sameAnswers).expect(200);
+      expect(entry.data).toMatchObject({
+        method: 'POST',
+        path: '/',
+        status_code: 200,
+        model: api.body.model,
+      });
+      expect(entry.data.result).toEqual({
+        prediction: api.body.prediction,
+        probability: api.body.probability,
+        risk_level: api.body.risk_level,
+        threshold: api.body.threshold,
+        model: api.body.model,
+      });
+      expectProfiled(entry);
+    });
+
     it('records a refused prediction as a WARNING with the error body, unprofiled', async () => {
       const res = await request(url)
         .post('/predict')
