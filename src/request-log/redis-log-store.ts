@@ -217,14 +217,21 @@ export class RedisLogStore extends LogStore {
     );
     const messages = reply?.[0]?.[1] ?? [];
     const entries: QueuedLogEntry[] = [];
+    // Trimmed entries (no fields) were counted as dropped when the trim removed them; an entry that no longer
+    // parses (written by hand or corrupted) cannot be shipped either, and is counted as dropped here.
     const gone: string[] = [];
+    let corrupt = 0;
     for (const [queueId, fields] of messages) {
       const entry = fields ? parseEntry(fields[1]) : undefined;
       if (entry) {
         entries.push({ queueId, entry });
       } else {
         gone.push(queueId);
+        corrupt += fields ? 1 : 0;
       }
+    }
+    if (corrupt > 0) {
+      await this.redis.incrby(this.droppedKey, corrupt);
     }
     if (gone.length > 0) {
       await this.ack(gone);

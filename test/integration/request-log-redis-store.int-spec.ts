@@ -85,6 +85,15 @@ describe(RedisLogStore.name, () => {
     expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 5 });
   });
 
+  it('counts an entry it cannot parse as dropped instead of losing it silently', async () => {
+    const store = storeAt('corrupt', limits);
+    await store.append(entries(1));
+    await redis.xadd(`${keys.prefix}:corrupt:stream`, '*', 'entry', 'not a log entry');
+    await store.append(entries(1));
+    expect(await store.readUnshipped(10)).toHaveLength(2);
+    expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 1 });
+  });
+
   it('reads queue ids that acknowledge the stream entries', async () => {
     const store = storeAt('ids', limits);
     await store.append(entries(3));
