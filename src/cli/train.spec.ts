@@ -52,7 +52,7 @@ describe('train command', () => {
     const header = readFileSync(SHARED_DATA, 'utf8').split(/\r?\n/)[0];
     writeFileSync(
       bad,
-      `${header}\nM,69,1,2,2,1,1,2,1,2,2,2,2,2,2,YES\nF,sixty,1,2,2,1,1,2,1,2,2,2,2,2,2,NO\n`,
+      `${header}\nM,50,1,1,1,1,1,1,1,1,1,1,1,1,1,YES\nF,sixty,1,2,2,1,1,2,1,2,2,2,2,2,2,NO\n`,
     );
     const run = train('--data', bad, '--out', out, '--folds', '2', '--repeats', '1', '--trees', '3');
     expect(run.status).toBe(1);
