@@ -1,6 +1,7 @@
 import { BINARY_FIELDS } from '../features/features';
 import { validateSurveyAnswers } from '../prediction/survey-validation';
 import { answersBody, MIN_TICKED, readFormSubmission } from './form.submission';
+import { EXAMPLE_REQUEST } from '../prediction/predict-request.dto';
 
 const MODELS = ['logistic_regression', 'random_forest'];
 
@@ -18,23 +19,7 @@ const EXAMPLE_FORM = {
   'CHEST PAIN': 'on',
 };
 
-const EXAMPLE_JSON = {
-  AGE: 65,
-  GENDER: 1,
-  SMOKING: 1,
-  'ALCOHOL CONSUMING': 1,
-  PEER_PRESSURE: 0,
-  YELLOW_FINGERS: 1,
-  ANXIETY: 0,
-  FATIGUE: 1,
-  ALLERGY: 0,
-  WHEEZING: 1,
-  COUGHING: 1,
-  'SHORTNESS OF BREATH': 1,
-  'SWALLOWING DIFFICULTY': 0,
-  'CHEST PAIN': 1,
-  'CHRONIC DISEASE': 0,
-};
+const EXAMPLE_JSON = { ...EXAMPLE_REQUEST };
 
 describe(answersBody.name, () => {
   it('turns ticked boxes into 1 and absent ones into 0', () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContextOptions, chromium, Page } from 'playwright-core';
 import { close, createTestApp, listen, ROOT } from '../e2e/support/test-app';
+import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 
 /** Debian's Chromium (`npx playwright install` cannot download browsers here). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,23 +51,7 @@ const EXAMPLE = {
       'Chest pain',
     ],
   },
-  json: {
-    AGE: 65,
-    GENDER: 1,
-    SMOKING: 1,
-    'ALCOHOL CONSUMING': 1,
-    PEER_PRESSURE: 0,
-    YELLOW_FINGERS: 1,
-    ANXIETY: 0,
-    FATIGUE: 1,
-    ALLERGY: 0,
-    WHEEZING: 1,
-    COUGHING: 1,
-    'SHORTNESS OF BREATH': 1,
-    'SWALLOWING DIFFICULTY': 0,
-    'CHEST PAIN': 1,
-    'CHRONIC DISEASE': 0,
-  },
+  json: { ...EXAMPLE_REQUEST },
 };
 
 type Lang = 'fr' | 'en';

@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEntry, PerformanceMetrics } from '../../../src/request-log/log-entry';
+import { EXAMPLE_REQUEST } from '../../../src/prediction/predict-request.dto';
 
 /** The reference's example answers, under the canonical names. */
-export const EXAMPLE_ANSWERS: Record<string, number> = {
-  AGE: 65,
-  GENDER: 1,
-  SMOKING: 1,
-  'ALCOHOL CONSUMING': 1,
-  PEER_PRESSURE: 0,
-  YELLOW_FINGERS: 1,
-  ANXIETY: 0,
-  FATIGUE: 1,
-  ALLERGY: 0,
-  WHEEZING: 1,
-  COUGHING: 1,
-  'SHORTNESS OF BREATH': 1,
-  'SWALLOWING DIFFICULTY': 0,
-  'CHEST PAIN': 1,
-  'CHRONIC DISEASE': 0,
-};
+export const EXAMPLE_ANSWERS: Record<string, number> = { ...EXAMPLE_REQUEST };
 
 export function metrics(topFunctions = 5): PerformanceMetrics {
   const stages = [
