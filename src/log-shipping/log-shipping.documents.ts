@@ -107,48 +107,47 @@ export function predictionResult(result: unknown): {
   };
 }
 
-export function logDocument(entry: LogEntry, index: string): ShipDocument {
-  const d = entry.data;
+/**
+ * A document of one entry: its timestamp and entry id first, then the index's own fields. The id defaults to the
+ * entry id, so shipping the entry again overwrites the same document.
+ */
+function entryDocument(entry: LogEntry, index: string, fields: DocumentSource, id = entry.id): ShipDocument {
   return {
     index,
-    id: entry.id,
+    id,
     entryId: entry.id,
-    source: {
-      '@timestamp': utcTimestamp(entry.timestamp),
-      entry_id: entry.id,
-      level: entry.level,
-      message: entry.message,
-      transaction_id: d.transaction_id,
-      http_method: d.method,
-      http_path: d.path,
-      status_code: d.status_code,
-      execution_time_ms: d.latency_ms,
-      model: d.model,
-      input_data: asObject(d.input_data),
-      result: asObject(d.result),
-    },
+    source: { '@timestamp': utcTimestamp(entry.timestamp), entry_id: entry.id, ...fields },
   };
+}
+
+export function logDocument(entry: LogEntry, index: string): ShipDocument {
+  const d = entry.data;
+  return entryDocument(entry, index, {
+    level: entry.level,
+    message: entry.message,
+    transaction_id: d.transaction_id,
+    http_method: d.method,
+    http_path: d.path,
+    status_code: d.status_code,
+    execution_time_ms: d.latency_ms,
+    model: d.model,
+    input_data: asObject(d.input_data),
+    result: asObject(d.result),
+  });
 }
 
 /** Only for a successful /predict or /predict_proba (the reference also let 422 bodies in): see isSuccessfulPrediction. */
 export function messageDocument(entry: LogEntry, index: string): ShipDocument {
   const d = entry.data;
-  return {
-    index,
-    id: entry.id,
-    entryId: entry.id,
-    source: {
-      '@timestamp': utcTimestamp(entry.timestamp),
-      entry_id: entry.id,
-      transaction_id: d.transaction_id,
-      http_path: canonicalPath(d.path),
-      status_code: d.status_code,
-      execution_time_ms: d.latency_ms,
-      model: d.model,
-      input_data: canonicalAnswers(d.input_data),
-      result: predictionResult(d.result),
-    },
-  };
+  return entryDocument(entry, index, {
+    transaction_id: d.transaction_id,
+    http_path: canonicalPath(d.path),
+    status_code: d.status_code,
+    execution_time_ms: d.latency_ms,
+    model: d.model,
+    input_data: canonicalAnswers(d.input_data),
+    result: predictionResult(d.result),
+  });
 }
 
 /** The known fields only: the mapping is strict, so an extra field would get the whole document refused. */
@@ -167,50 +166,43 @@ const rankedTopFunctions = (functions: readonly TopFunction[]) =>
 export function perfDocument(entry: LogEntry, index: string): ShipDocument {
   const d = entry.data;
   const m = d.performance_metrics;
-  return {
-    index,
-    id: entry.id,
-    entryId: entry.id,
-    source: {
-      '@timestamp': utcTimestamp(entry.timestamp),
-      entry_id: entry.id,
-      transaction_id: d.transaction_id,
-      http_path: canonicalPath(d.path),
-      status_code: d.status_code,
-      model: d.model,
-      inference_time_ms: m?.inference_time_ms ?? null,
-      latency_ms: m?.latency_ms ?? null,
-      cpu_time_ms: m?.cpu_time_ms ?? null,
-      memory_mb: m?.memory_mb ?? null,
-      memory_delta_mb: m?.memory_delta_mb ?? null,
-      function_calls: m?.function_calls ?? null,
-      top_functions: rankedTopFunctions(m?.top_functions ?? []),
-    },
-  };
+  return entryDocument(entry, index, {
+    transaction_id: d.transaction_id,
+    http_path: canonicalPath(d.path),
+    status_code: d.status_code,
+    model: d.model,
+    inference_time_ms: m?.inference_time_ms ?? null,
+    latency_ms: m?.latency_ms ?? null,
+    cpu_time_ms: m?.cpu_time_ms ?? null,
+    memory_mb: m?.memory_mb ?? null,
+    memory_delta_mb: m?.memory_delta_mb ?? null,
+    function_calls: m?.function_calls ?? null,
+    top_functions: rankedTopFunctions(m?.top_functions ?? []),
+  });
 }
 
 /** One per top function of a profiled entry, `<entry id>-<rank>` with rank 1 the costliest. */
 export function topFunctionDocuments(entry: LogEntry, index: string): ShipDocument[] {
   const d = entry.data;
-  return rankedTopFunctions(d.performance_metrics?.top_functions ?? []).map((f) => ({
-    index,
-    id: `${entry.id}-${f.rank}`,
-    entryId: entry.id,
-    source: {
-      '@timestamp': utcTimestamp(entry.timestamp),
-      entry_id: entry.id,
-      transaction_id: d.transaction_id,
-      http_path: canonicalPath(d.path),
-      model: d.model,
-      function: f.function,
-      file: f.file,
-      line: f.line,
-      calls: f.calls,
-      total_time_ms: f.total_time_ms,
-      cumulative_time_ms: f.cumulative_time_ms,
-      rank: f.rank,
-    },
-  }));
+  return rankedTopFunctions(d.performance_metrics?.top_functions ?? []).map((f) =>
+    entryDocument(
+      entry,
+      index,
+      {
+        transaction_id: d.transaction_id,
+        http_path: canonicalPath(d.path),
+        model: d.model,
+        function: f.function,
+        file: f.file,
+        line: f.line,
+        calls: f.calls,
+        total_time_ms: f.total_time_ms,
+        cumulative_time_ms: f.cumulative_time_ms,
+        rank: f.rank,
+      },
+      `${entry.id}-${f.rank}`,
+    ),
+  );
 }
 
 /** Every document of one entry, in the four indexes. */
