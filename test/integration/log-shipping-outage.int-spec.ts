@@ -1,14 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import type Redis from 'ioredis';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
-import { AppConfig } from '../../src/config/app-config';
-import { validateEnv } from '../../src/config/env.schema';
 import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
 import { LogShippingService, ShippingClock } from '../../src/log-shipping/log-shipping.service';
 import { INPUT_FIELDS } from '../../src/features/features';
@@ -17,7 +9,7 @@ import { RequestLogService } from '../../src/request-log/request-log.service';
 import { MockCluster } from '../support/log-shipping/mock-cluster';
 import { FakeClock, INDEXES } from '../support/log-shipping/shipping-scenarios';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
-import { MODEL_DIR } from '../e2e/support/test-app';
+import { createTestApp, listen } from '../e2e/support/test-app';
 
 /**
  * Issue 5's "done when", end to end: 10 000 predictions over HTTP are logged to the real Redis by the request log,
@@ -60,10 +52,8 @@ describe('log shipping: 10 000 predictions through a two-minute Elasticsearch ou
     Logger.overrideLogger(false);
     redis = await testRedis(DB);
     keys = testKeys(redis, 'log-shipping-outage');
-    const config = new AppConfig(
-      validateEnv({
-        MODEL_DIR,
-        NODE_ENV: 'test',
+    app = await createTestApp({
+      env: {
         REDIS_HOST,
         REDIS_PORT: String(REDIS_PORT),
         REDIS_DB: String(DB),
@@ -72,20 +62,13 @@ describe('log shipping: 10 000 predictions through a two-minute Elasticsearch ou
         ES_URL: MockCluster.NODE,
         // The test ticks the job itself, in simulated time.
         LOG_SHIP_INTERVAL_SECONDS: '0',
-        LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-outage-')),
-      }),
-    );
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(AppConfig)
-      .useValue(config)
-      .overrideProvider(ELASTICSEARCH_CLIENT)
-      .useValue(cluster.client())
-      .overrideProvider(ShippingClock)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
-    configureApp(app);
-    await app.listen(0, '127.0.0.1');
+      },
+      overrides: [
+        { provide: ELASTICSEARCH_CLIENT, useValue: cluster.client() },
+        { provide: ShippingClock, useValue: clock },
+      ],
+    });
+    await listen(app);
   });
 
   afterAll(async () => {

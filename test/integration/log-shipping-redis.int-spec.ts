@@ -1,18 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import type Redis from 'ioredis';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
-import { AppConfig } from '../../src/config/app-config';
-import { validateEnv } from '../../src/config/env.schema';
 import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { LogStore } from '../../src/request-log/log-store';
 import { RedisLogStore } from '../../src/request-log/redis-log-store';
 import { RequestLogService } from '../../src/request-log/request-log.service';
-import { listen, MODEL_DIR } from '../e2e/support/test-app';
+import { createTestApp, listen } from '../e2e/support/test-app';
 import { BulkOp, MockCluster } from '../support/log-shipping/mock-cluster';
 import { describeShippingScenarios, INDEXES } from '../support/log-shipping/shipping-scenarios';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
@@ -56,10 +51,8 @@ describe('log shipping from POST /predict to the bulk body, through the real Red
     Logger.overrideLogger(false);
     redis = await testRedis(DB);
     keys = testKeys(redis, 'log-shipping-http');
-    const config = new AppConfig(
-      validateEnv({
-        MODEL_DIR,
-        NODE_ENV: 'test',
+    app = await createTestApp({
+      env: {
         REDIS_HOST,
         REDIS_PORT: String(REDIS_PORT),
         REDIS_DB: String(DB),
@@ -67,16 +60,9 @@ describe('log shipping from POST /predict to the bulk body, through the real Red
         REDIS_LOG_STREAM_KEY: `${keys.prefix}:stream`,
         ES_URL: MockCluster.NODE,
         LOG_SHIP_INTERVAL_SECONDS: '0',
-      }),
-    );
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(AppConfig)
-      .useValue(config)
-      .overrideProvider(ELASTICSEARCH_CLIENT)
-      .useValue(cluster.client())
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
-    configureApp(app);
+      },
+      overrides: [{ provide: ELASTICSEARCH_CLIENT, useValue: cluster.client() }],
+    });
     url = await listen(app);
     cluster.onBulk = (ops) => bulks.push(ops);
   });

@@ -18,11 +18,13 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Replaces onnxruntime session creation (to make it fail). */
   sessions?: OnnxSessionFactory;
+  /** Other providers to replace (an Elasticsearch client on a mock cluster, a simulated clock…). */
+  overrides?: { provide: unknown; useValue: unknown }[];
 }
 
 /**
  * The real application (AppModule + configureApp, as main.ts builds it) with its configuration given by the test:
- * no Redis, no Elasticsearch, no scheduled shipping, and nothing written outside a temporary directory.
+ * by default no Redis, no Elasticsearch, no scheduled shipping, and nothing written outside a temporary directory.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<NestExpressApplication> {
   const env = validateEnv({
@@ -37,6 +39,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestE
     .useValue(new AppConfig(env));
   if (options.sessions) {
     builder = builder.overrideProvider(OnnxSessionFactory).useValue(options.sessions);
+  }
+  for (const { provide, useValue } of options.overrides ?? []) {
+    builder = builder.overrideProvider(provide).useValue(useValue);
   }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
