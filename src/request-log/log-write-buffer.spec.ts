@@ -29,6 +29,14 @@ async function waitFor(condition: () => boolean | Promise<boolean>): Promise<voi
   }
 }
 
+/** Everything held was written and the store was told of every drop. */
+async function settled(buffer: LogWriteBuffer): Promise<void> {
+  await waitFor(() => {
+    const { buffered, droppedUncounted } = buffer.stats();
+    return buffered === 0 && droppedUncounted === 0;
+  });
+}
+
 const ids = (list: readonly LogEntry[]): string[] => list.map((entry) => entry.id);
 
 async function stored(store: MemoryLogStore): Promise<string[]> {
@@ -90,7 +98,7 @@ describe(LogWriteBuffer.name, () => {
     expect(store.calls.every((call) => call.size === 10)).toBe(true);
 
     store.failing = false;
-    await waitFor(() => buffer.stats().buffered === 0);
+    await settled(buffer);
     expect(await stored(store)).toEqual(ids(written));
     expect(outage).toHaveBeenCalledTimes(1);
     expect(recovery).toHaveBeenCalledTimes(1);
@@ -107,7 +115,7 @@ describe(LogWriteBuffer.name, () => {
     expect(buffer.stats()).toMatchObject({ buffered: 5, dropped: 4, droppedUncounted: 4 });
 
     store.failing = false;
-    await waitFor(() => buffer.stats().buffered === 0);
+    await settled(buffer);
     expect(await stored(store)).toEqual(ids([...written.slice(0, 2), ...written.slice(6)]));
     expect((await store.queueStats()).dropped).toBe(4);
     expect(buffer.stats()).toMatchObject({ dropped: 4, droppedUncounted: 0 });
@@ -122,7 +130,7 @@ describe(LogWriteBuffer.name, () => {
     buffer.push(written[2]);
     expect(buffer.stats()).toMatchObject({ buffered: 2, dropped: 1 });
     store.failing = false;
-    await waitFor(() => buffer.stats().buffered === 0);
+    await settled(buffer);
     expect(await stored(store)).toEqual(ids(written.slice(0, 2)));
     expect((await store.queueStats()).dropped).toBe(1);
   });
