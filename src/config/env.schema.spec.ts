@@ -49,6 +49,23 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ [name]: value })).toThrow(message);
   });
 
+  it('never prints a rejected secret or the credentials of a rejected URL', () => {
+    const message = (raw: Record<string, string>): string => {
+      try {
+        validateEnv(raw);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected the environment to be refused');
+    };
+    const secret = message({ API_KEY: 'hunter2secret' });
+    expect(secret).toContain('API_KEY must be at least 16 characters (got a hidden value)');
+    expect(secret).not.toContain('hunter2secret');
+    const url = message({ REDIS_URL: 'http://admin:s3cr3t@cache:6379' });
+    expect(url).toContain('"http://***@cache:6379"');
+    expect(url).not.toContain('s3cr3t');
+  });
+
   it('reports every bad variable at once', () => {
     expect(() => validateEnv({ MODEL_POOL_SIZE: 'x', API_PORT: 'y' })).toThrow(
       /MODEL_POOL_SIZE[\s\S]*API_PORT|API_PORT[\s\S]*MODEL_POOL_SIZE/,

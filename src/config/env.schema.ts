@@ -207,6 +207,14 @@ export class EnvironmentVariables {
 
 export type EnvName = keyof EnvironmentVariables;
 
+/** A rejected value as the start-up error quotes it: secrets and URL credentials are never printed. */
+function shown(name: EnvName, value: unknown): string {
+  if (ENV_DOCS[name]?.secret) {
+    return 'a hidden value';
+  }
+  return JSON.stringify(value).replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
 /** Thrown when the environment is invalid; its message names every offending variable. */
 export class InvalidConfigError extends Error {
   override name = 'InvalidConfigError';
@@ -228,9 +236,8 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: true });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const got = JSON.stringify(picked[e.property]);
       const why = Object.values(e.constraints ?? {})[0] ?? `${e.property} is invalid`;
-      return `  - ${why} (got ${got})`;
+      return `  - ${why} (got ${shown(e.property as EnvName, picked[e.property])})`;
     });
     throw new InvalidConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
