@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { apiAliasMiddleware } from './common/api-alias.middleware';
-import { bodyParserErrorsMiddleware } from './common/body-parser-errors.middleware';
+import { bodyDepthMiddleware, bodyParserErrorsMiddleware } from './common/body-parser-errors.middleware';
 import { PACKAGE } from './common/package-info';
 import { requestContextMiddleware, restoreRequestContext } from './common/request-context.middleware';
 import { configureViews } from './web/view-engine';
@@ -12,7 +12,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /**
  * Everything main.ts and the e2e tests must share, so tests exercise what production runs: the request context
  * (first, so even 404s and body-parser errors get a transaction id), the `/api` alias, body parsers with their
- * limit, the form's view engine and static files (`/static/`), and Swagger (the error filter is global, in
+ * limit and depth limit, the form's view engine and static files (`/static/`), and Swagger (the error filter is global, in
  * AppModule). Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
@@ -22,6 +22,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   app.use(bodyParserErrorsMiddleware);
+  app.use(bodyDepthMiddleware);
   app.use(restoreRequestContext);
   configureViews(app);
 

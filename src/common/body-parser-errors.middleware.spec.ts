@@ -1,6 +1,7 @@
 import { PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { RequestValidationException } from './api-errors';
-import { bodyParserException } from './body-parser-errors.middleware';
+import { BadRequestException } from '@nestjs/common';
+import { bodyParserException, nestingDepth } from './body-parser-errors.middleware';
 
 const parserError = (type: string, status: number, message: string, extra: object = {}): Error =>
   Object.assign(new SyntaxError(message), { type, status, ...extra });
@@ -36,8 +37,35 @@ describe('bodyParserException', () => {
     ).toBeInstanceOf(UnsupportedMediaTypeException);
   });
 
+  it('turns a body that could not be inflated (no type, status 400) into a 400 saying so', () => {
+    const error = bodyParserException(Object.assign(new Error('incorrect header check'), { status: 400 }));
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect(error?.message).toBe('Request body could not be read: incorrect header check');
+  });
+
   it('leaves other errors alone', () => {
     expect(bodyParserException(new Error('boom'))).toBeUndefined();
     expect(bodyParserException(parserError('stream.encoding.set', 500, 'internal'))).toBeUndefined();
+  });
+});
+
+describe('nestingDepth', () => {
+  it.each([
+    [65, 0],
+    [null, 0],
+    [{}, 1],
+    [{ AGE: 65 }, 1],
+    [{ a: [1, { b: [] }] }, 4],
+    [[[], [[[]]], []], 4],
+  ])('counts %j as %i levels', (value, depth) => {
+    expect(nestingDepth(value, 100)).toBe(depth);
+  });
+
+  it('stops counting past the limit', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i += 1) {
+      deep = [deep];
+    }
+    expect(nestingDepth(deep, 16)).toBe(17);
   });
 });

@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { BODY_MAX_DEPTH } from '../../src/common/body-parser-errors.middleware';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { close, createTestApp, listen } from './support/test-app';
 
@@ -146,6 +147,39 @@ describe('bad input (e2e)', () => {
       .set('Content-Type', 'application/json; charset=latin-9')
       .send(JSON.stringify(EXAMPLE_REQUEST))
       .expect(415);
+  });
+
+  it('answers a body that does not inflate as its Content-Encoding says with 400', async () => {
+    const res = await request(url)
+      .post('/predict')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(JSON.stringify(EXAMPLE_REQUEST))
+      .expect(400);
+    expect(res.body.detail).toMatch(/^Request body could not be read: /);
+  });
+
+  it(`answers JSON nested deeper than ${BODY_MAX_DEPTH} levels with 422, as a whole body or under a key`, async () => {
+    const nested = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);
+    for (const text of [nested(5000), `{"AGE": 65, "extra": ${nested(BODY_MAX_DEPTH)}}`]) {
+      const res = await request(url)
+        .post('/predict')
+        .set('Content-Type', 'application/json')
+        .send(text)
+        .expect(422);
+      expect(res.body.detail).toEqual([
+        {
+          type: 'json_invalid',
+          loc: ['body'],
+          msg: `JSON nested deeper than ${BODY_MAX_DEPTH} levels`,
+          input: {},
+        },
+      ]);
+    }
+    await request(url)
+      .post('/predict')
+      .send(body({ extra: JSON.parse(nested(BODY_MAX_DEPTH - 1)) }))
+      .expect(200);
   });
 
   it('keeps serving after all of that', async () => {
