@@ -1,5 +1,7 @@
 /* Three tiers (STYLE.md): unit specs beside the code, e2e over HTTP, integration against real services
-   (Redis, Chromium). `npm test` runs them all; `--selectProjects <name>` runs one. */
+   (Redis, Chromium). `npm test` runs them all; `--selectProjects <name>` runs one.
+   Timeouts only catch hangs: CI runs on a shared, loaded machine where a suite can take several times longer than
+   on an idle one, so they are set well above what an idle run needs. */
 const common = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testEnvironment: '<rootDir>/test/jest-environment.js',
@@ -8,11 +10,17 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'unit', testTimeout: 30_000, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testTimeout: 30_000,
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
+      testTimeout: 120_000,
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
     },
   ],

@@ -57,7 +57,7 @@ describe('npm run ship', () => {
     expect(output).toContain('pending now: 0');
     expect(readdirSync(env.LOG_ARCHIVE_DIR!)).toHaveLength(4);
     expect((await store.queueStats()).pending).toBe(0);
-  }, 60_000);
+  });
 
   it('exits 1, says why and keeps the entries queued when Elasticsearch cannot be reached', async () => {
     await store.append([predictionEntry()]);
@@ -67,5 +67,5 @@ describe('npm run ship', () => {
     expect(output).toMatch(/error: installing index templates failed: ConnectionError/);
     expect(output).toContain('pending now: 1');
     expect((await store.queueStats()).pending).toBe(1);
-  }, 60_000);
+  });
 });

@@ -86,5 +86,5 @@ describe('request log: 10 000 predictions', () => {
         .reverse()
         .map((entry) => entry.id),
     );
-  }, 120_000);
+  }, 300_000);
 });

@@ -23,8 +23,6 @@ const ARTIFACTS = join(ROOT, 'artifacts', 'web');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 812 };
 
-// A ceiling for a slow, shared machine (a test takes 1-3 s here), not a timing assertion.
-jest.setTimeout(30_000);
 /** The reference example: a 65-year-old male smoker with eight of the thirteen boxes ticked. */
 const EXAMPLE = {
   age: '65',
@@ -94,7 +92,7 @@ describe('form page in Chromium (integration)', () => {
     app = await createTestApp();
     base = await listen(app);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -111,7 +109,7 @@ describe('form page in Chromium (integration)', () => {
 
   async function open(options: BrowserContextOptions & { path?: string } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'fr-FR', ...options });
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(30_000);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
     page.on('console', (message) => {
