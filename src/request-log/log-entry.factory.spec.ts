@@ -1,4 +1,13 @@
-import { buildLogEntry, canonicalInput, levelFor, pythonJson, RecordedCall } from './log-entry.factory';
+import { EXAMPLE_REQUEST } from '../prediction/predict-request.dto';
+import {
+  buildLogEntry,
+  canonicalInput,
+  levelFor,
+  LOGGED_JSON_MAX_CHARS,
+  LOGGED_PREVIEW_CHARS,
+  pythonJson,
+  RecordedCall,
+} from './log-entry.factory';
 
 describe(levelFor.name, () => {
   it.each([
@@ -101,5 +110,34 @@ describe(buildLogEntry.name, () => {
     expect(entry.level).toBe('ERROR');
     expect(entry.data).toMatchObject({ input_data: null, result: null });
     expect(entry.message).toContain('- Input: null - Result: null');
+  });
+
+  it('keeps a long input as its survey answers only, and says how long it was', () => {
+    const body = { ...EXAMPLE_REQUEST, AGE: 'x'.repeat(100), notes: 'n'.repeat(LOGGED_JSON_MAX_CHARS) };
+    const entry = buildLogEntry({ ...call, body });
+    const chars = pythonJson(canonicalInput(body)).length;
+    const { AGE: _age, ...sane } = EXAMPLE_REQUEST;
+    expect(entry.data.input_data).toEqual({ ...sane, _truncated: { json_chars: chars } });
+    expect(entry.message).toContain(`- Input: ${pythonJson(entry.data.input_data)} - `);
+  });
+
+  it('keeps the start of a long result, and says how long it was', () => {
+    const result = {
+      detail: Array.from({ length: 200 }, (_, i) => ({ loc: ['body', `field_${i}`], msg: 'missing' })),
+    };
+    const json = pythonJson(result);
+    expect(json.length).toBeGreaterThan(LOGGED_JSON_MAX_CHARS);
+    const entry = buildLogEntry({ ...call, statusCode: 422, result });
+    expect(entry.data.result).toEqual({
+      _truncated: { json_chars: json.length, preview: json.slice(0, LOGGED_PREVIEW_CHARS) },
+    });
+    expect(entry.message).toContain(`- Result: ${pythonJson(entry.data.result)}`);
+  });
+
+  it('keeps an input and a result at the limit whole', () => {
+    const padding = 'p'.repeat(LOGGED_JSON_MAX_CHARS - pythonJson({ k: '' }).length);
+    const entry = buildLogEntry({ ...call, body: { k: padding }, result: { k: padding } });
+    expect(entry.data.input_data).toEqual({ k: padding });
+    expect(entry.data.result).toEqual({ k: padding });
   });
 });

@@ -1,4 +1,4 @@
-import { canonicalField } from '../features/features';
+import { canonicalField, INPUT_FIELDS } from '../features/features';
 import { uuidv7 } from './entry-id';
 import type { LogEntry, LogLevel, PerformanceMetrics } from './log-entry';
 
@@ -76,17 +76,55 @@ function spaced(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Longest input or result (as the message writes it) an entry keeps whole. Bodies may reach 16 KiB and a 422
+ * echoes the body once per problem, so without a bound one hostile request would make a log entry of close to a
+ * megabyte, in memory, in Redis and in every bulk request that ships it.
+ */
+export const LOGGED_JSON_MAX_CHARS = 4096;
+/** Of a result too long to keep whole: how much of its JSON the entry keeps. */
+export const LOGGED_PREVIEW_CHARS = 1024;
+/** Longest survey answer (as JSON) kept from an input too long to keep whole. */
+const KEPT_ANSWER_MAX_CHARS = 32;
+
+/** What is kept of an input too long to keep whole: the survey answers of a sane length, and how long it was. */
+function truncatedInput(input: Record<string, unknown>, chars: number): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const field of INPUT_FIELDS) {
+    const json = JSON.stringify(input[field]);
+    if (json !== undefined && json.length <= KEPT_ANSWER_MAX_CHARS) {
+      kept[field] = input[field];
+    }
+  }
+  return { ...kept, _truncated: { json_chars: chars } };
+}
+
+/** What is kept of a result too long to keep whole: the start of its JSON, and how long it was. */
+function truncatedResult(json: string): Record<string, unknown> {
+  return { _truncated: { json_chars: json.length, preview: json.slice(0, LOGGED_PREVIEW_CHARS) } };
+}
+
 export function buildLogEntry(call: RecordedCall): LogEntry {
   const latencyMs = Number(call.latencyNs) / 1e6;
-  const input = canonicalInput(call.body);
-  const result = call.result === undefined ? null : call.result;
+  let input = canonicalInput(call.body);
+  let inputJson = pythonJson(input);
+  if (input !== null && inputJson.length > LOGGED_JSON_MAX_CHARS) {
+    input = truncatedInput(input, inputJson.length);
+    inputJson = pythonJson(input);
+  }
+  let result = call.result === undefined ? null : call.result;
+  let resultJson = pythonJson(result);
+  if (resultJson.length > LOGGED_JSON_MAX_CHARS) {
+    result = truncatedResult(resultJson);
+    resultJson = pythonJson(result);
+  }
   return {
     id: uuidv7(call.at.getTime()),
     timestamp: call.at.toISOString(),
     level: levelFor(call.statusCode),
     message:
       `[${call.transactionId}] API Call - ${call.method} ${call.path} - Status: ${call.statusCode} - ` +
-      `Time: ${latencyMs.toFixed(2)}ms - Input: ${pythonJson(input)} - Result: ${pythonJson(result)}`,
+      `Time: ${latencyMs.toFixed(2)}ms - Input: ${inputJson} - Result: ${resultJson}`,
     data: {
       transaction_id: call.transactionId,
       method: call.method,

@@ -10,7 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { TemporarilyUnavailableException } from '../common/api-errors';
 import { PACKAGE } from '../common/package-info';
-import { currentRequest, requestContextOf } from '../common/request-context';
+import { currentRequest, RequestContext, requestContextOf } from '../common/request-context';
 import { ServiceDescriptionDto } from '../info/info.dto';
 import { InfoService } from '../info/info.service';
 import { ModelRegistry } from '../model-pool/model-registry';
@@ -71,7 +71,9 @@ export class FormController {
   async root(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.vary('Accept');
     if (req.accepts(['application/json', 'text/html']) !== 'text/html') {
-      res.json(this.info.describe());
+      const description = this.info.describe();
+      this.noteLoggedResult(req, description);
+      res.json(description);
       return;
     }
     await this.sendPage(req, res, HttpStatus.OK, {});
@@ -110,11 +112,7 @@ export class FormController {
   }
 
   private async sendPage(req: Request, res: Response, status: number, state: PageState): Promise<void> {
-    const ctx = currentRequest() ?? requestContextOf(req);
-    if (ctx) {
-      // The request log records what the page showed, as it records a JSON answer.
-      ctx.loggedResult = loggedResultOf(state);
-    }
+    const ctx = this.noteLoggedResult(req, loggedResultOf(state));
     const model = buildFormPage({
       ...state,
       lang: languageOf(req),
@@ -128,6 +126,15 @@ export class FormController {
       ),
     );
     res.status(status).set(PAGE_HEADERS).type('html').send(html);
+  }
+
+  /** What the request log records as this call's result: the handlers here write their responses themselves. */
+  private noteLoggedResult(req: Request, result: unknown): RequestContext | undefined {
+    const ctx = currentRequest() ?? requestContextOf(req);
+    if (ctx) {
+      ctx.loggedResult = result;
+    }
+    return ctx;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type { LogEntry } from '../../src/request-log/log-entry';
+import { LOGGED_JSON_MAX_CHARS } from '../../src/request-log/log-entry.factory';
 import { LogStore } from '../../src/request-log/log-store';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { logEntry } from '../support/request-log/log-entries';
@@ -210,14 +211,27 @@ describe('request logging (e2e)', () => {
       expect(res.body.detail[0].type).toBe('json_invalid');
     });
 
+    it('keeps the entry of a hostile body small: survey answers and the start of a long error only', async () => {
+      const body = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`unknown_${i}`, i]));
+      const res = await request(url).post('/predict').send(body).expect(422);
+      expect(JSON.stringify(res.body).length).toBeGreaterThan(100_000);
+      const [entry] = await loggedEntries(app, 1);
+      expect(entry.data.input_data).toEqual({ _truncated: { json_chars: expect.any(Number) } });
+      expect(entry.data.result).toEqual({
+        _truncated: { json_chars: expect.any(Number), preview: expect.stringMatching(/^\{"detail": \[/) },
+      });
+      expect(JSON.stringify(entry).length).toBeLessThan(4 * LOGGED_JSON_MAX_CHARS);
+    });
+
     it('records other API calls, such as the JSON description and the model list', async () => {
-      await request(url).get('/').set('Accept', 'application/json').expect(200);
-      await request(url).get('/models').expect(200);
+      const description = await request(url).get('/').set('Accept', 'application/json').expect(200);
+      const models = await request(url).get('/models').expect(200);
       const logs = await loggedEntries(app, 2);
       expect(logs.map((entry) => `${entry.data.method} ${entry.data.path}`)).toEqual([
         'GET /models',
         'GET /',
       ]);
+      expect(logs.map((entry) => entry.data.result)).toEqual([models.body, description.body]);
       expect(
         logs.every((entry) => entry.data.performance_metrics === null && entry.data.model === null),
       ).toBe(true);
