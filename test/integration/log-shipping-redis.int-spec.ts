@@ -6,7 +6,7 @@ import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.modu
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { LogStore } from '../../src/request-log/log-store';
 import { RedisLogStore } from '../../src/request-log/redis-log-store';
-import { RequestLogService } from '../../src/request-log/request-log.service';
+import { loggedEntries } from '../support/request-log/wait';
 import { createTestApp, listen } from '../e2e/support/test-app';
 import { BulkOp, MockCluster } from '../support/log-shipping/mock-cluster';
 import { describeShippingScenarios, INDEXES } from '../support/log-shipping/shipping-scenarios';
@@ -80,7 +80,7 @@ describe('log shipping from POST /predict to the bulk body, through the real Red
       .post('/predict')
       .send({ ...EXAMPLE_REQUEST, AGE: 150 })
       .expect(422);
-    await app.get(RequestLogService).drain();
+    await loggedEntries(app, 2);
 
     const report = await request(url).post('/logs/ship').expect(200);
     expect(report.body).toMatchObject({ outcome: 'shipped', entries_shipped: 2, sink: 'elasticsearch' });

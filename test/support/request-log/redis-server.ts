@@ -2,10 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
 
-/** A port in 20000-40000 that nothing listens on right now. */
+/** A port in 20000-31999 (below the ephemeral range outgoing connections take) that nothing listens on now. */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
