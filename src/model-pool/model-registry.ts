@@ -46,6 +46,12 @@ export class UnknownModelException extends BadRequestException {
  * Owner of every loaded model and its session pool: loads MODEL_DIR (and MODEL_PATH) at start-up, failing start-up
  * with the faulty file's name, and releases every session at shutdown.
  */
+/**
+ * The reference's `?model_type=` values. Both served its one model, so its clients (scripts, the JMeter plan) that
+ * still send them get the default model rather than a 400; a loaded model of that name takes precedence.
+ */
+const REFERENCE_MODEL_TYPES: ReadonlySet<string> = new Set(['sklearn', 'onnx']);
+
 @Injectable()
 export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ModelRegistry.name);
@@ -117,13 +123,17 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
     return model;
   }
 
-  /** The named model, or the default for no name; UnknownModelException (400) for a name not loaded. */
+  /**
+   * The named model, or the default for no name or one of the reference's model types; UnknownModelException (400)
+   * for any other name not loaded.
+   */
   get(name?: string): LoadedModel {
     const wanted = name?.trim();
     if (!wanted) {
       return this.defaultModel();
     }
-    const model = this.models.get(wanted);
+    const model =
+      this.models.get(wanted) ?? (REFERENCE_MODEL_TYPES.has(wanted) ? this.defaultModel() : undefined);
     if (!model) {
       throw new UnknownModelException(wanted, this.names());
     }

@@ -49,10 +49,10 @@ describe(PredictionService.name, () => {
   });
 
   it('refuses an unknown model with a 400 listing the loaded ones', async () => {
-    const error = await service.predict(EXAMPLE_REQUEST, 'sklearn').catch((e: unknown) => e);
+    const error = await service.predict(EXAMPLE_REQUEST, 'xgboost').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestException);
     expect((error as Error).message).toBe(
-      'Unknown model "sklearn". Available models: logistic_regression, random_forest',
+      'Unknown model "xgboost". Available models: logistic_regression, random_forest',
     );
   });
 });

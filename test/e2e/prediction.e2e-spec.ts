@@ -125,10 +125,24 @@ describe('prediction API (e2e)', () => {
     expect(res.body.probability).toBeCloseTo(p1, 6);
   });
 
+  it.each(['sklearn', 'onnx'])(
+    "?model_type=%s, the reference's types, picks the default model",
+    async (type) => {
+      const res = await request(url).post(`/predict?model_type=${type}`).send(EXAMPLE_REQUEST).expect(200);
+      expect(res.body).toMatchObject({
+        model: `logistic_regression@${LR.version}`,
+        threshold: LR.threshold.value,
+      });
+    },
+  );
+
   it('an unknown model answers 400 listing the loaded ones', async () => {
-    const res = await request(url).post('/predict_proba?model_type=onnx').send(EXAMPLE_REQUEST).expect(400);
+    const res = await request(url)
+      .post('/predict_proba?model_type=xgboost')
+      .send(EXAMPLE_REQUEST)
+      .expect(400);
     expect(res.body).toEqual({
-      detail: 'Unknown model "onnx". Available models: logistic_regression, random_forest',
+      detail: 'Unknown model "xgboost". Available models: logistic_regression, random_forest',
       transaction_id: res.headers['x-transaction-id'],
     });
   });
