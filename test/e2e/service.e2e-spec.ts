@@ -114,12 +114,22 @@ describe('service endpoints (e2e)', () => {
     expect(res.text).toContain('swagger-ui');
   });
 
-  it('documents the API at /docs-json: example body, every response and error shape, not health', async () => {
+  it('documents the API at /docs-json: example body, every response and error shape', async () => {
     const { body: doc } = await request(url).get('/docs-json').expect(200);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/', '/predict', '/predict_proba', '/features', '/models', '/pool/stats']),
+      expect.arrayContaining([
+        '/',
+        '/health',
+        '/predict',
+        '/predict_proba',
+        '/features',
+        '/models',
+        '/pool/stats',
+      ]),
     );
-    expect(doc.paths).not.toHaveProperty(['/health']);
+    expect(doc.paths['/health'].get.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/HealthReportDto',
+    });
     const predict = doc.paths['/predict'].post;
     expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '413', '415', '422', '503']);
     expect(predict.requestBody.content['application/json'].examples.reference.value).toMatchObject({
