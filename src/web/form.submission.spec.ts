@@ -108,6 +108,20 @@ describe(readFormSubmission.name, () => {
     ]);
   });
 
+  it.each([[['random_forest']], [{ name: 'random_forest' }]])(
+    'refuses a model choice that is not one name (%j)',
+    (model) => {
+      const submission = readFormSubmission({ ...EXAMPLE_FORM, model }, MODELS);
+      expect(!submission.ok && submission.problems).toEqual([
+        {
+          target: 'model',
+          key: 'modelUnknown',
+          params: { name: JSON.stringify(model), available: MODELS.join(', ') },
+        },
+      ]);
+    },
+  );
+
   it('passes a loaded model on', () => {
     const submission = readFormSubmission({ ...EXAMPLE_FORM, model: ' random_forest ' }, MODELS);
     expect(submission.ok && submission.model).toBe('random_forest');

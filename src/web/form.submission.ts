@@ -62,12 +62,20 @@ export function answersBody(form: Record<string, unknown>): Record<string, unkno
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** The model asked for; a value that is not one name (a hand-crafted `model[]=…`) is kept as JSON, to be refused. */
+function modelChoice(value: unknown): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  return (typeof value === 'string' ? value : JSON.stringify(value)).trim() || undefined;
+}
+
 function valuesOf(form: Record<string, unknown>, body: Record<string, unknown>): FormValues {
   return {
     age: text(body.AGE) ?? '',
     gender: text(body.GENDER),
     ticked: BINARY_FIELDS.filter((f) => laxInteger(body[f]) === 1),
-    model: text(form[MODEL_FIELD])?.trim() || undefined,
+    model: modelChoice(form[MODEL_FIELD]),
   };
 }
 
