@@ -1,4 +1,4 @@
-import { EnvironmentVariables } from './env.schema';
+import { EnvironmentVariables, InvalidConfigError } from './env.schema';
 
 export interface RedisSettings {
   url?: string;
@@ -69,7 +69,8 @@ export class AppConfig {
       viewMaxSize: e.REDIS_LOGS_MAX_SIZE,
       bufferMax: e.LOG_BUFFER_MAX,
     };
-    const esNode = e.ES_URL ?? (e.ES_HOST ? `http://${e.ES_HOST}:${e.ES_PORT}` : undefined);
+    const esNode =
+      e.ES_URL ?? (e.ES_HOST ? hostUrl(e.ES_HOST, e.ES_PORT, e.ES_CA_CERT !== undefined) : undefined);
     this.shipping = {
       intervalSeconds: e.LOG_SHIP_INTERVAL_SECONDS,
       batchSize: e.LOG_SHIP_BATCH_SIZE,
@@ -93,4 +94,24 @@ export class AppConfig {
     };
     this.env = { nodeEnv: e.NODE_ENV, logLevel: e.LOG_LEVEL };
   }
+}
+
+/**
+ * The Elasticsearch URL from ES_HOST and ES_PORT: a host given with its scheme keeps it; otherwise https when a CA
+ * certificate is configured (TLS, as Elasticsearch 8 runs by default), http as in the reference otherwise.
+ */
+function hostUrl(host: string, port: number, tls: boolean): string {
+  const withScheme = /^https?:\/\//i.test(host) ? host : `${tls ? 'https' : 'http'}://${host}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new InvalidConfigError(
+      `Invalid configuration:\n  - ES_HOST must be a host name, optionally with http:// or https://`,
+    );
+  }
+  if (!/^https?:\/\/[^/]*:\d+/i.test(withScheme)) {
+    url.port = String(port);
+  }
+  return url.origin;
 }

@@ -53,7 +53,8 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   },
   ES_URL: { description: 'Elasticsearch URL. Unset (and no ES_HOST): logs are shipped to LOG_ARCHIVE_DIR.' },
   ES_HOST: {
-    description: 'Elasticsearch host, as in the reference (used with ES_PORT when ES_URL is unset).',
+    description:
+      'Elasticsearch host, as in the reference (with ES_PORT when ES_URL is unset); https with ES_CA_CERT or an https:// prefix.',
   },
   ES_PORT: { description: 'Elasticsearch port, with ES_HOST.' },
   ES_USERNAME: { description: 'Elasticsearch basic-auth user.' },

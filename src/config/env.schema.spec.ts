@@ -94,6 +94,20 @@ describe(AppConfig.name, () => {
     );
   });
 
+  it.each([
+    [{ ES_HOST: 'es' }, 'http://es:9200'],
+    [{ ES_HOST: 'es', ES_CA_CERT: '/certs/ca.crt' }, 'https://es:9200'],
+    [{ ES_HOST: 'https://es', ES_PORT: '9243' }, 'https://es:9243'],
+    [{ ES_HOST: 'http://es:9400', ES_PORT: '9243' }, 'http://es:9400'],
+    [{ ES_HOST: 'https://es:443' }, 'https://es'],
+  ])('takes the scheme from ES_HOST, or https with ES_CA_CERT: %j', (raw, node) => {
+    expect(config(raw).shipping.elasticsearch?.node).toBe(node);
+  });
+
+  it('refuses an ES_HOST that is not a host name, naming the variable', () => {
+    expect(() => config({ ES_HOST: 'bad host' })).toThrow(/ES_HOST must be a host name/);
+  });
+
   it('turns Redis on with REDIS_HOST or REDIS_URL', () => {
     expect(config({ REDIS_HOST: 'cache', REDIS_DB: '2' }).logging.redis).toMatchObject({
       host: 'cache',
