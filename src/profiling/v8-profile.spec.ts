@@ -45,4 +45,10 @@ describe(topFunctionsOfProfile.name, () => {
     expect(topFunctions.map((row) => row.function)).toEqual(['predict', 'main']);
     expect(topFunctionsOfProfile({ ...PROFILE, samples: [7], timeDeltas: [0] }).topFunctions).toEqual([]);
   });
+
+  it("leaves out the functions of ignored files, such as the profiler's own", () => {
+    const { functionCalls, topFunctions } = topFunctionsOfProfile(PROFILE, 5, ['/srv/app.js']);
+    expect(functionCalls).toBe(5);
+    expect(topFunctions.map((row) => row.function)).toEqual(['run']);
+  });
 });

@@ -28,9 +28,12 @@ interface FunctionStat {
   cumulativeUs: number;
 }
 
-/** Script urls (file:///…, /abs/path) as paths relative to the working directory. */
+/** Script urls (file:///…, /abs/path) as paths. */
+const pathOf = (url: string): string => (url.startsWith('file://') ? fileURLToPath(url) : url);
+
+/** Script urls as paths relative to the working directory. */
 function fileOf(url: string): string {
-  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  const path = pathOf(url);
   return path.startsWith('/') ? relative(process.cwd(), path) : path;
 }
 
@@ -41,11 +44,13 @@ const isJsFunction = (url: string): boolean => url !== '' && !url.startsWith('no
  * The top JS functions of a sampled profile by cumulative time, in the shape of the stage list: `calls` are the
  * samples taken in the function, `total_time_ms` its self time and `cumulative_time_ms` the time it was on the
  * stack (counted once per sample even when it recurses). Sample durations come from the profile's time deltas.
- * Also returns `functionCalls`: the number of samples in the profile.
+ * Also returns `functionCalls`: the number of samples in the profile. Functions of `ignoredFiles` (absolute paths:
+ * the profiler's own code, on the stack when the profile starts and stops) are left out.
  */
 export function topFunctionsOfProfile(
   profile: CpuProfile,
   count = TOP_FUNCTIONS,
+  ignoredFiles: readonly string[] = [],
 ): { functionCalls: number; topFunctions: TopFunction[] } {
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -59,7 +64,7 @@ export function topFunctionsOfProfile(
   const stats = new Map<string, FunctionStat>();
   const statOf = (nodeId: number): FunctionStat | undefined => {
     const frame = byId.get(nodeId)?.callFrame;
-    if (!frame || !isJsFunction(frame.url)) {
+    if (!frame || !isJsFunction(frame.url) || ignoredFiles.includes(pathOf(frame.url))) {
       return undefined;
     }
     const key = `${frame.url}:${frame.lineNumber}:${frame.functionName}`;

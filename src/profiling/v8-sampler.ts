@@ -1,5 +1,6 @@
 import { Session } from 'node:inspector';
 import type { TopFunction } from '../request-log/log-entry';
+import { TOP_FUNCTIONS } from './request-profile';
 import { CpuProfile, topFunctionsOfProfile } from './v8-profile';
 
 /** Micro-seconds between samples: a millisecond-long prediction still gets about ten. */
@@ -41,7 +42,7 @@ export class V8Sampler {
       stop: async () => {
         try {
           const { profile } = await post<{ profile: CpuProfile }>(this.connectedSession(), 'Profiler.stop');
-          return topFunctionsOfProfile(profile);
+          return topFunctionsOfProfile(profile, TOP_FUNCTIONS, [__filename]);
         } finally {
           this.busy = false;
         }

@@ -403,6 +403,7 @@ describe('request logging (e2e)', () => {
       const rows = entry.data.performance_metrics!.top_functions;
       expect(rows.some((row) => stages.includes(row.function))).toBe(false);
       expect(rows.every((row) => /\.(ts|js)$/.test(row.file) && row.line > 0)).toBe(true);
+      expect(rows.filter((row) => row.file.includes('v8-sampler'))).toEqual([]);
     });
   });
 });
