@@ -67,7 +67,7 @@ describe(buildLogEntry.name, () => {
     method: 'POST',
     path: '/predict',
     statusCode: 200,
-    latencyNs: 1_234_567n,
+    latencyNs: 1_236_567n,
     body: { AGE: 65, chest_pain: 1 },
     result: { prediction: 1, message: 'Prédiction positive' },
     model: 'logistic_regression@abc',
@@ -83,20 +83,26 @@ describe(buildLogEntry.name, () => {
       timestamp: '2025-03-14T09:26:53.589Z',
       level: 'INFO',
       message:
-        '[tx-1] API Call - POST /predict - Status: 200 - Time: 1.23ms - Input: {"AGE": 65, "CHEST PAIN": 1} - ' +
+        '[tx-1] API Call - POST /predict - Status: 200 - Time: 1.24ms - Input: {"AGE": 65, "CHEST PAIN": 1} - ' +
         'Result: {"prediction": 1, "message": "Pr\\u00e9diction positive"}',
       data: {
         transaction_id: 'tx-1',
         method: 'POST',
         path: '/predict',
         status_code: 200,
-        latency_ms: 1.235,
+        latency_ms: 1.237,
         input_data: { AGE: 65, 'CHEST PAIN': 1 },
         result: { prediction: 1, message: 'Prédiction positive' },
         model: 'logistic_regression@abc',
         performance_metrics: null,
       },
     });
+  });
+
+  it("writes the message's time as latency_ms to two decimals, even on a rounding boundary", () => {
+    const entry = buildLogEntry({ ...call, latencyNs: 16_764_600n });
+    expect(entry.data.latency_ms).toBe(16.765);
+    expect(entry.message).toContain(`Time: ${(16.765).toFixed(2)}ms`);
   });
 
   it('records a call without a body or result with nulls', () => {

@@ -105,7 +105,8 @@ function truncatedResult(json: string): Record<string, unknown> {
 }
 
 export function buildLogEntry(call: RecordedCall): LogEntry {
-  const latencyMs = Number(call.latencyNs) / 1e6;
+  // Rounded once, so the message's two decimals are always those of latency_ms.
+  const latencyMs = Math.round(Number(call.latencyNs) / 1e3) / 1e3;
   let input = canonicalInput(call.body);
   let inputJson = pythonJson(input);
   if (input !== null && inputJson.length > LOGGED_JSON_MAX_CHARS) {
@@ -130,7 +131,7 @@ export function buildLogEntry(call: RecordedCall): LogEntry {
       method: call.method,
       path: call.path,
       status_code: call.statusCode,
-      latency_ms: Math.round(latencyMs * 1000) / 1000,
+      latency_ms: latencyMs,
       input_data: input,
       result,
       model: call.model,
