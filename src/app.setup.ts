@@ -12,8 +12,8 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /**
  * Everything main.ts and the e2e tests must share, so tests exercise what production runs: the request context
  * (first, so even 404s and body-parser errors get a transaction id), the `/api` alias, body parsers with their
- * limit and depth limit, the form's view engine and static files (`/static/`), and Swagger (the error filter is global, in
- * AppModule). Call before `listen()`/`init()`.
+ * size and depth limits, the form's view engine and static files (`/static/`), and Swagger (the error filter is
+ * global, in AppModule). Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.disable('x-powered-by');

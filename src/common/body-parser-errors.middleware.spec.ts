@@ -1,6 +1,5 @@
-import { PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { RequestValidationException } from './api-errors';
-import { BadRequestException } from '@nestjs/common';
 import { bodyParserException, nestingDepth } from './body-parser-errors.middleware';
 
 const parserError = (type: string, status: number, message: string, extra: object = {}): Error =>

@@ -1,4 +1,4 @@
-import { EnvironmentVariables, InvalidConfigError } from './env.schema';
+import { EnvironmentVariables } from './env.schema';
 
 export interface RedisSettings {
   url?: string;
@@ -98,19 +98,13 @@ export class AppConfig {
 
 /**
  * The Elasticsearch URL from ES_HOST and ES_PORT: a host given with its scheme keeps it; otherwise https when a CA
- * certificate is configured (TLS, as Elasticsearch 8 runs by default), http as in the reference otherwise.
+ * certificate is configured (TLS, as Elasticsearch 8 runs by default), http as in the reference otherwise. The
+ * schema has checked that ES_HOST is a host name with at most a scheme and a port.
  */
 function hostUrl(host: string, port: number, tls: boolean): string {
   const withScheme = /^https?:\/\//i.test(host) ? host : `${tls ? 'https' : 'http'}://${host}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new InvalidConfigError(
-      `Invalid configuration:\n  - ES_HOST must be a host name, optionally with http:// or https://`,
-    );
-  }
-  if (!/^https?:\/\/[^/]*:\d+/i.test(withScheme)) {
+  const url = new URL(withScheme);
+  if (!/:\d+$/.test(withScheme)) {
     url.port = String(port);
   }
   return url.origin;

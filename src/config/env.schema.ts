@@ -160,7 +160,12 @@ export class EnvironmentVariables {
   )
   ES_URL?: string;
 
-  @apply(...OPTIONAL_STRING('ES_HOST'))
+  @apply(
+    ...OPTIONAL_STRING('ES_HOST'),
+    Matches(/^(https?:\/\/)?[A-Za-z0-9._-]+(:\d{1,5})?$/i, {
+      message: 'ES_HOST must be a host name, optionally with http:// or https:// and a port',
+    }),
+  )
   ES_HOST?: string;
 
   @apply(...INT('ES_PORT', 1, 65535))

@@ -43,15 +43,15 @@ export class UnknownModelException extends BadRequestException {
 }
 
 /**
- * Owner of every loaded model and its session pool: loads MODEL_DIR (and MODEL_PATH) at start-up, failing start-up
- * with the faulty file's name, and releases every session at shutdown.
- */
-/**
  * The reference's `?model_type=` values. Both served its one model, so its clients (scripts, the JMeter plan) that
  * still send them get the default model rather than a 400; a loaded model of that name takes precedence.
  */
 const REFERENCE_MODEL_TYPES: ReadonlySet<string> = new Set(['sklearn', 'onnx']);
 
+/**
+ * Owner of every loaded model and its session pool: loads MODEL_DIR (and MODEL_PATH) at start-up, failing start-up
+ * with the faulty file's name, and releases every session at shutdown.
+ */
 @Injectable()
 export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ModelRegistry.name);
