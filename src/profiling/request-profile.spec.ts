@@ -1,40 +1,37 @@
 import { RequestContext, requestContextStorage, StageStat } from '../common/request-context';
 import { finishProfile, startProfile, topStages } from './request-profile';
 import { timeStage } from './stage-timer';
+import { betweenResidentReadings } from '../../test/support/profiling/resident-bracket';
 
-const residentMb = (): number => process.memoryUsage.rss() / 1024 / 1024;
 const stat = (calls: number, totalNs: bigint, nestedNs = 0n): StageStat => ({ calls, totalNs, nestedNs });
 
 describe(finishProfile.name, () => {
   it('measures CPU time and memory since the start, with the request times it is given', () => {
-    // The resident set moves on its own (the garbage collector frees earlier specs' garbage in the background), so
-    // each reading is checked against Node's own taken just before and after it.
-    const rssBefore = residentMb();
-    const start = startProfile();
-    const rssStarted = residentMb();
+    const started = betweenResidentReadings(() => startProfile());
     // Burn CPU time (not wall time, which a loaded machine would not turn into CPU), and grow the resident set so
-    // that a delta of the wrong sign or unit would fall outside the brackets.
+    // that a delta of the wrong sign or unit would fall outside the readings' ranges.
     const cpuStart = process.cpuUsage();
     while (process.cpuUsage(cpuStart).user < 5000) {
       Math.sqrt(Math.random());
     }
     const ballast = Buffer.alloc(16 * 1024 * 1024, 1);
-    const rssBeforeEnd = residentMb();
-    const metrics = finishProfile(start, {
-      latencyNs: 7_654_321n,
-      inferenceNs: 1_234_567n,
-      stages: new Map([['model_run', stat(1, 1_234_567n)]]),
-    });
-    const rssEnded = residentMb();
+    const ended = betweenResidentReadings(() =>
+      finishProfile(started.result, {
+        latencyNs: 7_654_321n,
+        inferenceNs: 1_234_567n,
+        stages: new Map([['model_run', stat(1, 1_234_567n)]]),
+      }),
+    );
+    const metrics = ended.result;
     expect(ballast.length).toBeGreaterThan(0);
     expect(metrics.latency_ms).toBe(7.654);
     expect(metrics.inference_time_ms).toBe(1.235);
     expect(metrics.cpu_time_ms).toBeGreaterThanOrEqual(5);
-    expect(metrics.memory_mb).toBeGreaterThan(Math.min(rssBeforeEnd, rssEnded) - 2);
-    expect(metrics.memory_mb).toBeLessThan(Math.max(rssBeforeEnd, rssEnded) + 2);
+    expect(metrics.memory_mb).toBeGreaterThan(ended.lowMb);
+    expect(metrics.memory_mb).toBeLessThan(ended.highMb);
     const startMb = metrics.memory_mb - metrics.memory_delta_mb;
-    expect(startMb).toBeGreaterThan(Math.min(rssBefore, rssStarted) - 2);
-    expect(startMb).toBeLessThan(Math.max(rssBefore, rssStarted) + 2);
+    expect(startMb).toBeGreaterThan(started.lowMb);
+    expect(startMb).toBeLessThan(started.highMb);
     expect(metrics.function_calls).toBe(1);
     expect(metrics.top_functions).toHaveLength(1);
   });
