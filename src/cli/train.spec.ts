@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED_DATA } from '../../test/fixtures/shared-data';
+import { SURVEY_DATA } from '../../test/fixtures/survey-data';
 
 const ROOT = join(__dirname, '../..');
 const TS_NODE = join(ROOT, 'node_modules/.bin/ts-node');
@@ -22,7 +22,7 @@ describe('train command', () => {
   it('trains with the given flags into --out and reports the figures', () => {
     const out = join(root, 'fresh');
     const run = train(
-      ...['--data', SHARED_DATA, '--out', out, '--folds', '2', '--repeats', '1', '--trees', '3'],
+      ...['--data', SURVEY_DATA, '--out', out, '--folds', '2', '--repeats', '1', '--trees', '3'],
       ...['--threshold-rule', 'youden', '--seed', '7'],
     );
     expect(run.stderr).toBe('');
@@ -49,7 +49,7 @@ describe('train command', () => {
     mkdirSync(out);
     writeFileSync(join(out, 'logistic_regression.onnx'), 'previous model');
     const bad = join(root, 'bad.csv');
-    const header = readFileSync(SHARED_DATA, 'utf8').split(/\r?\n/)[0];
+    const header = readFileSync(SURVEY_DATA, 'utf8').split(/\r?\n/)[0];
     writeFileSync(
       bad,
       `${header}\nM,50,1,1,1,1,1,1,1,1,1,1,1,1,1,YES\nF,sixty,1,2,2,1,1,2,1,2,2,2,2,2,2,NO\n`,

@@ -24,7 +24,7 @@ const program = new Command('train')
   .description(
     'Train the lung-cancer risk models and write <name>.onnx + <name>.card.json into the model directory.',
   )
-  .option('--data <file>', 'survey CSV', '../shared/data/survey_lung_cancer.csv')
+  .option('--data <file>', 'survey CSV', 'data/survey_lung_cancer.csv')
   .option('--out <dir>', 'model directory', 'model')
   .option('--seed <n>', 'seed of the CV splits and the forest', positiveInt, d.seed)
   .option('--folds <n>', 'stratified folds', positiveInt, d.folds)

@@ -1,6 +1,6 @@
 /**
  * Feature engineering shared by training (src/training) and serving (src/prediction): the 15 survey answers
- * become the 29 model inputs, in the fixed order of ../shared/data/feature_golden.json. Pure functions, no Nest.
+ * become the 29 model inputs, in the fixed order of test/fixtures/feature_golden.json. Pure functions, no Nest.
  */
 
 /** The 15 survey answers, with the reference API's canonical JSON names (spaces, not underscores). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED_DATA } from '../../test/fixtures/shared-data';
+import { SURVEY_DATA } from '../../test/fixtures/survey-data';
 import { DatasetError, loadSurveyDataset } from './survey-dataset';
 
 const dir = mkdtempSync(join(tmpdir(), 'lungcheck-dataset-'));
@@ -18,7 +18,7 @@ function csv(name: string, content: string): string {
 
 describe(loadSurveyDataset.name, () => {
   it('reads the shared data set and removes its 33 exact duplicates', () => {
-    const data = loadSurveyDataset(SHARED_DATA);
+    const data = loadSurveyDataset(SURVEY_DATA);
     expect(data.rowsRead).toBe(309);
     expect(data.rows).toHaveLength(276);
     expect(data.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { engineerFeatures, FEATURE_ORDER, featureMatrix } from '../features/features';
 import type { ModelCard } from '../model-pool/model-card';
-import { SHARED_DATA } from '../../test/fixtures/shared-data';
+import { SURVEY_DATA } from '../../test/fixtures/survey-data';
 import { DEFAULT_TRAIN_OPTIONS, trainModels, TrainingResult, writeModelDirectory } from './trainer';
 
 const small = {
   ...DEFAULT_TRAIN_OPTIONS,
-  dataFile: SHARED_DATA,
+  dataFile: SURVEY_DATA,
   folds: 3,
   repeats: 1,
   trees: 15,
