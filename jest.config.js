@@ -1,5 +1,5 @@
 /* Three tiers (STYLE.md): unit specs beside the code, e2e over HTTP, integration against real services
-   (Redis, Chromium). `npm test` runs them all; `--selectProjects <name>` runs one.
+   (Redis, Chromium: `test/integration/requirements.ts` checks they are there). `npm test` runs them all; `--selectProjects <name>` runs one.
    Timeouts only catch hangs: CI runs on a shared, loaded machine where a suite can take several times longer than
    on an idle one, so they are set well above what an idle run needs. */
 const common = {
@@ -22,6 +22,8 @@ module.exports = {
       displayName: 'integration',
       testTimeout: 120_000,
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      // Says in one line what is missing (Redis, redis-server, Chromium) instead of failing every suite.
+      globalSetup: '<rootDir>/test/integration/requirements.ts',
     },
   ],
 };

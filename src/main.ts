@@ -2,14 +2,21 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { AppConfig } from './config/app-config';
+import { AppConfig, logLevels } from './config/app-config';
+import { loadConfig } from './config/config.module';
+import { InvalidConfigError } from './config/env.schema';
 
 async function bootstrap(): Promise<void> {
-  // Imported here so that an invalid environment (validated when the module is loaded) is reported below.
-  const { AppModule } = await import('./app.module');
+  // Read and checked before Nest starts, so that a bad variable is reported once, plainly, and LOG_LEVEL applies
+  // from the first line.
+  const config = loadConfig();
   // abortOnError: false — a failed start-up must exit with its message, not a core dump.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    abortOnError: false,
+    logger: logLevels(config.logLevel),
+  });
   configureApp(app);
   app.enableShutdownHooks();
   const { host, port } = app.get(AppConfig).api;
@@ -20,8 +27,13 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  new Logger('Bootstrap').error(`Start-up failed: ${message}`);
+  if (error instanceof InvalidConfigError) {
+    console.error(error.message);
+  } else {
+    new Logger('Bootstrap').error(
+      `Start-up failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   // Exit even if something opened during the failed start (a session, a connection) would keep the loop alive.
   process.exit(1);
 });

@@ -1,7 +1,9 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command } from 'commander';
-import { ConfigModule } from '../config/config.module';
+import { logLevels } from '../config/app-config';
+import { ConfigModule, loadConfig } from '../config/config.module';
+import { InvalidConfigError } from '../config/env.schema';
 import { LogShippingCoreModule } from '../log-shipping/log-shipping.module';
 import {
   LogShippingService,
@@ -59,9 +61,21 @@ function describeRun(report: ShippingRunReport): string {
   return lines.join('\n');
 }
 
+/** Exit code of a command that cannot do anything useful as configured. */
+const EXIT_USAGE = 2;
+
 async function ship(options: { once?: boolean; json?: boolean }): Promise<number> {
+  const config = loadConfig();
+  if (!config.logging.redis) {
+    console.error(
+      "ship: no Redis configured: the service's in-process log store cannot be read from another process; " +
+        'set REDIS_HOST, or use POST /logs/ship on the running service',
+    );
+    return EXIT_USAGE;
+  }
   const app = await NestFactory.createApplicationContext(ShipCommandModule, {
-    logger: ['error', 'warn'],
+    // This command prints its own report; the service's info lines would only interleave with it.
+    logger: logLevels(config.logLevel).filter((level) => level !== 'log'),
     abortOnError: false,
   });
   try {
@@ -105,6 +119,10 @@ const program = new Command('ship')
   });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(`ship: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof InvalidConfigError
+      ? error.message
+      : `ship: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exitCode = 1;
 });

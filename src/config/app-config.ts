@@ -1,4 +1,13 @@
+import type { LogLevel } from '@nestjs/common';
 import { EnvironmentVariables } from './env.schema';
+
+/** Nest's levels from the least verbose. */
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** The levels Nest's logger writes for LOG_LEVEL: that one and every less verbose one. */
+export function logLevels(level: EnvironmentVariables['LOG_LEVEL']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
 
 export interface RedisSettings {
   url?: string;
@@ -41,7 +50,8 @@ export class AppConfig {
     elasticsearch?: ElasticsearchSettings;
     indexes: { logs: string; message: string; perfs: string; topFunc: string; deadLetter: string };
   };
-  readonly env: { nodeEnv: EnvironmentVariables['NODE_ENV']; logLevel: EnvironmentVariables['LOG_LEVEL'] };
+  /** The most verbose console level written (Nest's levels, `fatal` always included). */
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
 
   constructor(e: EnvironmentVariables) {
     this.api = { host: e.API_HOST, port: e.PORT ?? e.API_PORT, apiKey: e.API_KEY };
@@ -92,7 +102,7 @@ export class AppConfig {
         deadLetter: e.ES_INDEX_DEADLETTER,
       },
     };
-    this.env = { nodeEnv: e.NODE_ENV, logLevel: e.LOG_LEVEL };
+    this.logLevel = e.LOG_LEVEL;
   }
 }
 

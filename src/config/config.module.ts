@@ -1,32 +1,26 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule, ConfigService } from '@nestjs/config';
+import { existsSync } from 'node:fs';
 import { AppConfig } from './app-config';
-import { ENV_DOCS } from './env.docs';
-import { EnvironmentVariables, EnvName, validateEnv } from './env.schema';
+import { validateEnv } from './env.schema';
+
+/** Where `.env` is looked for: the directory the service is started from. */
+const ENV_FILE = '.env';
 
 /**
- * Reads `.env` (if present) and the environment once, validates them against the schema (start-up stops with a
- * message naming every bad variable and what it accepts), and provides the typed AppConfig everywhere.
+ * The one reading of the environment: `.env` (if present; variables already set win over it), then validation
+ * against the schema, which throws InvalidConfigError naming every bad variable and what it accepts.
  */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (env === process.env && existsSync(ENV_FILE)) {
+    process.loadEnvFile(ENV_FILE);
+  }
+  return new AppConfig(validateEnv(env));
+}
+
+/** Provides the typed AppConfig everywhere; the entry points call loadConfig() first to fail fast, once. */
 @Global()
 @Module({
-  imports: [NestConfigModule.forRoot({ validate: validateEnv, cache: true })],
-  providers: [
-    {
-      provide: AppConfig,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<EnvironmentVariables, true>) => {
-        const env = new EnvironmentVariables();
-        for (const name of Object.keys(ENV_DOCS) as EnvName[]) {
-          const value: unknown = config.get(name, { infer: true });
-          if (value !== undefined && value !== '') {
-            Object.assign(env, { [name]: value });
-          }
-        }
-        return new AppConfig(env);
-      },
-    },
-  ],
+  providers: [{ provide: AppConfig, useFactory: () => loadConfig() }],
   exports: [AppConfig],
 })
 export class ConfigModule {}

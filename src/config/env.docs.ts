@@ -66,6 +66,5 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   ES_INDEX_PERFS: { description: 'Index of per-prediction performance profiles.' },
   ES_INDEX_TOP_FUNC: { description: 'Index of the costliest stages, one document per stage per prediction.' },
   ES_INDEX_DEADLETTER: { description: 'Index of entries Elasticsearch refused for good, with the reason.' },
-  NODE_ENV: { description: 'development, production or test.' },
   LOG_LEVEL: { description: 'Console log level of the service: error, warn, log, debug, verbose.' },
 };

@@ -199,11 +199,6 @@ export class EnvironmentVariables {
   ES_INDEX_DEADLETTER = 'ml-api-deadletter';
 
   // --- Process ---
-  @IsIn(['development', 'production', 'test'], {
-    message: 'NODE_ENV must be one of development, production, test',
-  })
-  NODE_ENV: 'development' | 'production' | 'test' = 'production';
-
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
   })

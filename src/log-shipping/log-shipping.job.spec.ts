@@ -18,7 +18,7 @@ describe(LogShippingJob.name, () => {
 
   const setUp = (intervalSeconds: string) => {
     const config = new AppConfig(
-      validateEnv({ NODE_ENV: 'test', LOG_SHIP_INTERVAL_SECONDS: intervalSeconds }),
+      validateEnv({ LOG_SHIP_INTERVAL_SECONDS: intervalSeconds }),
     );
     const service = new LogShippingService(config, store, new NdjsonLogSink(dir), new ShippingClock());
     return { service, job: new LogShippingJob(config, service, registry) };

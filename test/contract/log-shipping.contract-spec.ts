@@ -47,7 +47,6 @@ suite('log shipping against a real Elasticsearch', () => {
     const config = new AppConfig(
       validateEnv({
         ...process.env,
-        NODE_ENV: 'test',
         ES_INDEX_LOGS: `${prefix}-logs`,
         ES_INDEX_MESSAGE: `${prefix}-message`,
         ES_INDEX_PERFS: `${prefix}-perfs`,

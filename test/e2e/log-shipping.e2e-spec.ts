@@ -27,7 +27,6 @@ async function shippingApp(
   const config = new AppConfig(
     validateEnv({
       MODEL_DIR,
-      NODE_ENV: 'test',
       LOG_SHIP_INTERVAL_SECONDS: '0',
       LOG_ARCHIVE_DIR: archiveDir,
       ...env,

@@ -71,9 +71,18 @@ describe('start-up of the real process (e2e)', () => {
     );
   });
 
-  it('stops on an invalid variable, naming it and what it accepts', async () => {
+  it('stops on an invalid variable, naming it and what it accepts, once and without a stack trace', async () => {
     const run = start({ MODEL_POOL_SIZE: 'abc' });
     expect(await run.exit).toEqual({ code: 1, signal: null });
-    expect(run.output()).toContain('MODEL_POOL_SIZE must be an integer from 1 to 64 (got "abc")');
+    expect(run.output()).toBe(
+      'Invalid configuration:\n  - MODEL_POOL_SIZE must be an integer from 1 to 64 (got "abc")\n',
+    );
+  });
+
+  it('writes only the levels LOG_LEVEL allows', async () => {
+    const run = start({ LOG_LEVEL: 'warn', MODEL_PATH: '/nonexistent/model.onnx' });
+    expect(await run.exit).toEqual({ code: 1, signal: null });
+    expect(run.output()).toContain('Start-up failed: Model file not found');
+    expect(run.output()).not.toContain('Starting Nest application');
   });
 });

@@ -59,6 +59,16 @@ describe('npm run ship', () => {
     expect((await store.queueStats()).pending).toBe(0);
   });
 
+  it("exits 2 and says why when no Redis is configured (it cannot read a running service's memory)", async () => {
+    const { code, output } = await ship(['--once'], { LOG_ARCHIVE_DIR: env.LOG_ARCHIVE_DIR });
+    expect({ code, output }).toEqual({
+      code: 2,
+      output:
+        "ship: no Redis configured: the service's in-process log store cannot be read from another process; " +
+        'set REDIS_HOST, or use POST /logs/ship on the running service\n',
+    });
+  });
+
   it('exits 1, says why and keeps the entries queued when Elasticsearch cannot be reached', async () => {
     await store.append([predictionEntry()]);
     const { code, output } = await ship(['--once'], { ...env, ES_URL: 'http://127.0.0.1:9' });

@@ -1,22 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContextOptions, chromium, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { close, createTestApp, listen, ROOT } from '../e2e/support/test-app';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { launchChromium } from '../support/browser';
 
-/** Debian's Chromium (`npx playwright install` cannot download browsers here). */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Screenshots for people to look at (gitignored). */
 const ARTIFACTS = join(ROOT, 'artifacts', 'web');
 
@@ -82,16 +72,10 @@ describe('form page in Chromium (integration)', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed (${CHROMIUM} is missing). Install it with ` +
-          '`apt-get update && apt-get install -y chromium` (.ci/run does this when it is missing).',
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     app = await createTestApp();
     base = await listen(app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

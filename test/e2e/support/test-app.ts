@@ -31,7 +31,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestE
     MODEL_DIR,
     LOG_SHIP_INTERVAL_SECONDS: '0',
     LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-e2e-archive-')),
-    NODE_ENV: 'test',
     ...options.env,
   });
   let builder = Test.createTestingModule({ imports: [AppModule] })

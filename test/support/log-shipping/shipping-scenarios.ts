@@ -73,7 +73,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       env: Record<string, string> = {},
     ): LogShippingService => {
       const config = new AppConfig(
-        validateEnv({ ES_URL: MockCluster.NODE, LOG_SHIP_INTERVAL_SECONDS: '10', NODE_ENV: 'test', ...env }),
+        validateEnv({ ES_URL: MockCluster.NODE, LOG_SHIP_INTERVAL_SECONDS: '10', ...env }),
       );
       const sink = new ElasticsearchLogSink(
         cluster.client(),
