@@ -42,6 +42,12 @@ export class RedisConnection implements RedisHealthIndicator, OnApplicationShutd
     return this.client?.status === 'ready';
   }
 
+  /** Where the connection goes, for messages to people: host, port and database, never credentials. */
+  get target(): string {
+    const { host, port, db } = this.client?.options ?? {};
+    return this.client ? `${host}:${port}${db ? ` (database ${db})` : ''}` : 'none';
+  }
+
   /**
    * After every module's onModuleDestroy, so the request log has flushed its buffer through this connection first.
    */

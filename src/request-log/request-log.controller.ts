@@ -13,6 +13,7 @@ import { RequestValidationException, TemporarilyUnavailableException } from '../
 import { ErrorResponseDto, ValidationErrorResponseDto } from '../common/api-errors.dto';
 import { API_KEY_HEADER, ApiKeyGuard } from '../common/api-key.guard';
 import { LogShippingService } from '../log-shipping/log-shipping.service';
+import { RedisConnection } from '../redis/redis.module';
 import { LOG_LEVELS, MAX_LIMIT, parseLogQuery } from './log-query';
 import { computeLogStats } from './log-stats';
 import { LogStore } from './log-store';
@@ -34,6 +35,7 @@ export class RequestLogController {
   constructor(
     private readonly store: LogStore,
     private readonly requestLog: RequestLogService,
+    private readonly redis: RedisConnection,
     @Optional() private readonly shipping?: LogShippingService,
   ) {}
 
@@ -110,14 +112,22 @@ export class RequestLogController {
     return { message: 'Logs supprimés avec succès', deleted };
   }
 
-  /** A store that does not answer is a 503 with Retry-After, not an internal error. */
+  /**
+   * A store that does not answer is a 503 with Retry-After, not an internal error, and says what it means for the
+   * caller: which Redis is unreachable, that predictions go on and how many entries wait in memory.
+   */
   private async fromStore<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const { store, redisConnected, buffered } = this.requestLog.pipeline();
+      const message =
+        store === 'redis' && !redisConnected
+          ? `Redis at ${this.redis.target} does not answer, so the logs cannot be read. Predictions go on: their ` +
+            `log entries wait in this process (${buffered} buffered) and are written once Redis is back.`
+          : `The log store failed: ${error instanceof Error ? error.message : String(error)}.`;
       throw new TemporarilyUnavailableException(
-        `The log store does not answer: ${reason}`,
+        `${message} Retry in ${RETRY_AFTER_SECONDS} s.`,
         RETRY_AFTER_SECONDS,
       );
     }

@@ -50,12 +50,16 @@ describe('request log through a Redis outage', () => {
     for (let i = 0; i < PREDICTIONS; i += 1) {
       await request(url).post('/predict').set('X-Request-Id', requestId(i)).send(EXAMPLE_REQUEST).expect(200);
     }
-    await request(url).get('/logs').expect(503);
     const recorder = app.get(RequestLogService);
     while (recorder.pipeline().buffered < PREDICTIONS) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(recorder.pipeline()).toMatchObject({ buffered: PREDICTIONS, dropped: 0, redisConnected: false });
+    const refused = await request(url).get('/logs').expect(503).expect('Retry-After', '5');
+    expect(refused.body.detail).toBe(
+      `Redis at 127.0.0.1:${port} does not answer, so the logs cannot be read. Predictions go on: their log ` +
+        `entries wait in this process (${PREDICTIONS} buffered) and are written once Redis is back. Retry in 5 s.`,
+    );
     expect(recorder.pipeline().writeFailures).toBeGreaterThan(0);
 
     server = await startRedisServer(port);
