@@ -64,7 +64,7 @@ describe('MESSAGES', () => {
 
   it("keeps the reference UI's wording of the ticked-boxes rule and the risk levels", () => {
     expect(format(MESSAGES.fr.errors.notEnoughBoxes, { min: 3, count: 2 })).toMatch(
-      /^Pas assez d'informations pour effectuer une prédiction .*Actuellement: 2 symptôme\(s\) coché\(s\)$/,
+      /^Pas assez d'informations pour effectuer une prédiction .*Actuellement : 2 symptôme\(s\) coché\(s\)$/,
     );
     expect(MESSAGES.fr.levels).toEqual({ low: 'FAIBLE', moderate: 'MODÉRÉ', high: 'ÉLEVÉ' });
     expect(MESSAGES.fr.scale).toEqual({ low: '0% (Faible)', moderate: '50% (Modéré)', high: '100% (Élevé)' });

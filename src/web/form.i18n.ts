@@ -113,7 +113,7 @@ const fr = {
   errors: {
     notEnoughBoxes:
       "Pas assez d'informations pour effectuer une prédiction : cochez au moins {min} cases parmi les facteurs de " +
-      'risque et les symptômes. Actuellement: {count} symptôme(s) coché(s)',
+      'risque et les symptômes. Actuellement : {count} symptôme(s) coché(s)',
     ageRequired: "Indiquez l'âge du patient.",
     ageInvalid: "L'âge doit être un nombre entier de 0 à 120 ans.",
     genderRequired: 'Choisissez le genre du patient.',

@@ -143,6 +143,12 @@ describe(`${ViewEngine.name}: the form page`, () => {
     expect(textOf(byId(html, 'result'))).toContain("Le résultat s'affichera ici");
   });
 
+  it('leaves the age empty and required on a blank form, so a forgotten age is refused rather than guessed', () => {
+    const age = tags(render(), 'input').find((i) => attr(i, 'name') === 'AGE')!;
+    expect(attr(age, 'value')).toBe('');
+    expect(age).toMatch(/ required[\s>]/);
+  });
+
   it('shows the result: heading, probability, gauge, scale, model, threshold, transaction id, disclaimer', () => {
     const html = render({
       prediction: predictionOf(0.873449),
@@ -169,7 +175,7 @@ describe(`${ViewEngine.name}: the form page`, () => {
     const form = { AGE: '71', GENDER: '0', SMOKING: 'on', COUGHING: 'on' };
     const french = renderPosted(form);
     expect(textOf(byId(french, 'boxes-error'))).toMatch(
-      /^Pas assez d'informations pour effectuer une prédiction .* Actuellement: 2 symptôme\(s\) coché\(s\)$/,
+      /^Pas assez d'informations pour effectuer une prédiction .* Actuellement : 2 symptôme\(s\) coché\(s\)$/,
     );
     const checked = tags(french, 'input').filter((i) => / checked[\s>]/.test(i));
     expect(checked.map((i) => attr(i, 'id'))).toEqual([

@@ -76,7 +76,7 @@ describe(buildFormPage.name, () => {
       message: "L'âge doit être un nombre entier de 0 à 120 ans.",
     });
     expect(model.age.describedBy).toBe('f-age-hint f-age-error');
-    expect(model.boxes.error.message).toContain('Actuellement: 1 symptôme(s) coché(s)');
+    expect(model.boxes.error.message).toContain('Actuellement : 1 symptôme(s) coché(s)');
     expect(model.gender.error.message).toBeNull();
     expect(model.errorSummary?.items.map((i) => i.href)).toEqual(['#f-age', '#f-smoking']);
     expect(model.title).toMatch(/^Erreur — /);
@@ -85,6 +85,7 @@ describe(buildFormPage.name, () => {
   it('keeps the slider within its range whatever age was typed', () => {
     expect(page({ values: { age: '95', ticked: [] } }).age.sliderValue).toBe('80');
     expect(page({ values: { age: 'abc', ticked: [] } }).age.sliderValue).toBe('50');
+    expect(page({}).age).toMatchObject({ value: '', sliderValue: '50' });
     expect(page({ values: { age: '12', ticked: [] } }).age.sliderValue).toBe('20');
   });
 

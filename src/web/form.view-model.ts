@@ -26,8 +26,11 @@ export const BOX_GROUPS: readonly {
 /** The reference UI's age slider range; the number input beside it takes any 0–120. */
 export const AGE_SLIDER = { min: 20, max: 80 } as const;
 export const AGE_RANGE = { min: 0, max: 120 } as const;
-/** Age shown on a blank form, as the reference slider started somewhere too. */
-export const DEFAULT_AGE = '50';
+/**
+ * Where the age slider starts while no age is given. The age itself starts empty and is required: a forgotten age
+ * must be an error, not silently some default.
+ */
+const SLIDER_START = '50';
 
 /** A service-side failure shown instead of a result (the answers were valid). */
 export type FormFailure = { kind: 'busy' } | { kind: 'internal' };
@@ -166,7 +169,7 @@ export function buildFormPage(input: FormPageInput): FormPageModel {
   const { lang, models, prediction, failure, transactionId } = input;
   const t = MESSAGES[lang];
   const problems = input.problems ?? [];
-  const values: FormValues = input.values ?? { age: DEFAULT_AGE, ticked: [] };
+  const values: FormValues = input.values ?? { age: '', ticked: [] };
   const messageFor = (target: ProblemTarget): string | null => {
     const problem = problems.find((p) => p.target === target);
     return problem ? format(t.errors[problem.key], problem.params) : null;
@@ -178,7 +181,7 @@ export function buildFormPage(input: FormPageInput): FormPageModel {
   const ageNumber = values.age.trim() === '' ? NaN : Number(values.age);
   const sliderValue = Number.isFinite(ageNumber)
     ? String(Math.min(Math.max(Math.round(ageNumber), AGE_SLIDER.min), AGE_SLIDER.max))
-    : DEFAULT_AGE;
+    : SLIDER_START;
   const modelNames = models.map((m) => m.name);
   const chosenModel =
     values.model !== undefined && modelNames.includes(values.model)

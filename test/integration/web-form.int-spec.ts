@@ -212,7 +212,7 @@ describe('form page in Chromium (integration)', () => {
     ]);
     expect(response.status()).toBe(422);
     const message =
-      /^Pas assez d'informations pour effectuer une prédiction .*Actuellement: 2 symptôme\(s\) coché\(s\)$/;
+      /^Pas assez d'informations pour effectuer une prédiction .*Actuellement : 2 symptôme\(s\) coché\(s\)$/;
     expect((await noScript.locator('#boxes-error').textContent())?.trim()).toMatch(message);
     expect(await noScript.locator('.risk-banner').count()).toBe(0);
     await noScript.context().close();
@@ -222,7 +222,7 @@ describe('form page in Chromium (integration)', () => {
     await page.getByRole('button', { name: SUBMIT.fr }).click();
     await page.locator('#boxes-error').filter({ hasText: 'Pas assez' }).waitFor();
     expect((await page.locator('#boxes-error').textContent())?.trim()).toMatch(message);
-    expect(await page.locator('#result').textContent()).toContain('Actuellement: 2 symptôme(s) coché(s)');
+    expect(await page.locator('#result').textContent()).toContain('Actuellement : 2 symptôme(s) coché(s)');
     expect(await focusedId(page)).toBe('result-title');
     await screenshot(page, 'form-desktop-refused.png');
 
