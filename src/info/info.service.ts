@@ -11,10 +11,21 @@ export interface ServiceDescription {
   service: string;
   version: string;
   description: string;
-  /** `"<METHOD> <path>"` → summary, for every route of the application (each also under `/api`). */
+  /**
+   * `"<METHOD> <path>"` → summary, for every route of the application (each also under `/api`), and the
+   * reference's own keys (`health`, `predict`, `predict_proba`, `logs`) → path, which its clients read.
+   */
   endpoints: Record<string, string>;
   docs: string;
 }
+
+/** GET / as the reference answered it, for its clients (`endpoints.health`). */
+const REFERENCE_ENDPOINTS: Readonly<Record<string, string>> = {
+  health: '/health',
+  predict: '/predict',
+  predict_proba: '/predict_proba',
+  logs: '/logs',
+};
 
 const joinPath = (...parts: string[]): string =>
   `/${parts
@@ -48,7 +59,7 @@ export class InfoService implements OnApplicationBootstrap {
       service: PACKAGE.name,
       version: PACKAGE.version,
       description: PACKAGE.description,
-      endpoints: this.endpoints,
+      endpoints: { ...REFERENCE_ENDPOINTS, ...this.endpoints },
       docs: '/docs',
     };
   }

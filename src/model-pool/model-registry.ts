@@ -35,10 +35,13 @@ export interface ModelSummary {
   cv_metrics: Partial<Record<MetricName, number>>;
 }
 
-/** 400 for `?model_type=` naming no loaded model; the message lists the loaded ones. */
+/**
+ * 400 for `?model_type=` naming no loaded model; the message lists the loaded ones. It starts as the reference's
+ * did (`Type de modèle invalide:`), which its clients match on.
+ */
 export class UnknownModelException extends BadRequestException {
   constructor(name: string, available: string[]) {
-    super(`Unknown model "${name}". Available models: ${available.join(', ')}`);
+    super(`Type de modèle invalide: ${name}. Modèles disponibles : ${available.join(', ')}`);
   }
 }
 

@@ -52,7 +52,7 @@ describe(PredictionService.name, () => {
     const error = await service.predict(EXAMPLE_REQUEST, 'xgboost').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestException);
     expect((error as Error).message).toBe(
-      'Unknown model "xgboost". Available models: logistic_regression, random_forest',
+      'Type de modèle invalide: xgboost. Modèles disponibles : logistic_regression, random_forest',
     );
   });
 });

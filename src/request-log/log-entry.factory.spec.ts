@@ -91,6 +91,7 @@ describe(buildLogEntry.name, () => {
         path: '/predict',
         status_code: 200,
         latency_ms: 1.237,
+        execution_time_ms: 1.237,
         input_data: { AGE: 65, 'CHEST PAIN': 1 },
         result: { prediction: 1, message: 'Prédiction positive' },
         model: 'logistic_regression@abc',

@@ -132,6 +132,7 @@ export function buildLogEntry(call: RecordedCall): LogEntry {
       path: call.path,
       status_code: call.statusCode,
       latency_ms: latencyMs,
+      execution_time_ms: latencyMs,
       input_data: input,
       result,
       model: call.model,

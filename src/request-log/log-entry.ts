@@ -34,6 +34,8 @@ export interface LogEntry {
     path: string;
     status_code: number;
     latency_ms: number;
+    /** The same figure under the reference's name, which its log collector reads. */
+    execution_time_ms: number;
     /** Body keys normalised to the canonical spelling (see features.canonicalField); null without a body. */
     input_data: Record<string, unknown> | null;
     result: unknown;

@@ -142,7 +142,7 @@ describe('prediction API (e2e)', () => {
       .send(EXAMPLE_REQUEST)
       .expect(400);
     expect(res.body).toEqual({
-      detail: 'Unknown model "xgboost". Available models: logistic_regression, random_forest',
+      detail: 'Type de modèle invalide: xgboost. Modèles disponibles : logistic_regression, random_forest',
       transaction_id: res.headers['x-transaction-id'],
     });
   });

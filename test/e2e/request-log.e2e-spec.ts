@@ -97,6 +97,8 @@ describe('request logging (e2e)', () => {
       expect(entry.data.input_data).toEqual(canonicalOrder());
       expect(Object.keys(entry.data.input_data!)).toEqual(Object.keys(canonicalOrder()));
       expect(entry.data.latency_ms).toBeGreaterThan(0);
+      // The reference's log collector reads the same figure under its own name.
+      expect(entry.data.execution_time_ms).toBe(entry.data.latency_ms);
       expect(entry.message).toBe(
         `[${transactionId}] API Call - POST /predict - Status: 200 - ` +
           `Time: ${entry.data.latency_ms.toFixed(2)}ms - ` +
@@ -170,6 +172,7 @@ describe('request logging (e2e)', () => {
         path: '/predict',
         status_code: 422,
         latency_ms: expect.any(Number),
+        execution_time_ms: expect.any(Number),
         input_data: { ...EXAMPLE_REQUEST, AGE: 150 },
         result: res.body,
         model: null,
@@ -190,6 +193,7 @@ describe('request logging (e2e)', () => {
         path: '/no/such/path',
         status_code: 404,
         latency_ms: expect.any(Number),
+        execution_time_ms: expect.any(Number),
         input_data: null,
         result: res.body,
         model: null,

@@ -36,6 +36,19 @@ describe('service endpoints (e2e)', () => {
     );
   });
 
+  it("GET / also keys the endpoints as the reference did, which its clients read (endpoints.health)", async () => {
+    const res = await request(url).get('/').expect(200);
+    expect(res.body.endpoints).toMatchObject({
+      health: '/health',
+      predict: '/predict',
+      predict_proba: '/predict_proba',
+      logs: '/logs',
+    });
+    for (const path of ['health', 'predict', 'predict_proba', 'logs']) {
+      expect(Object.keys(res.body.endpoints)).toContain(`${path === 'health' || path === 'logs' ? 'GET' : 'POST'} /${path}`);
+    }
+  });
+
   it('GET /health reports the model loaded and no Redis yet', async () => {
     const res = await request(url).get('/health').expect(200);
     expect(res.body).toMatchObject({

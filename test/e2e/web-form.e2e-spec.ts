@@ -143,7 +143,7 @@ describe('form page (e2e)', () => {
       .send({ AGE: '45', GENDER: '1', SMOKING: 'on', ANXIETY: 'on' })
       .expect(422);
     expect(res.text).toContain('Pas assez d&#x27;informations pour effectuer une prédiction');
-    expect(res.text).toContain('Actuellement: 2 symptôme(s) coché(s)');
+    expect(res.text).toContain('Actuellement : 2 symptôme(s) coché(s)');
   });
 
   it('POST / escapes what it shows back', async () => {

@@ -57,6 +57,7 @@ export function predictionEntry(overrides: EntryOverrides = {}): LogEntry {
       path: '/predict',
       status_code: 200,
       latency_ms: 1.9,
+      execution_time_ms: 1.9,
       input_data: { ...EXAMPLE_ANSWERS },
       result,
       model: 'logistic_regression@da1e024228f7',

@@ -28,6 +28,7 @@ export function logEntry(spec: EntrySpec = {}): LogEntry {
       path,
       status_code: status,
       latency_ms: spec.latencyMs ?? 1,
+      execution_time_ms: spec.latencyMs ?? 1,
       input_data: { AGE: 65, 'CHEST PAIN': 1 },
       result,
       model: spec.prediction === undefined ? null : 'logistic_regression@1',
