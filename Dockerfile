@@ -1,15 +1,17 @@
 # lungcheck: one process serving the API, the form, request logging and scheduled log shipping.
 # Build: docker build -t lungcheck .   Run: docker run -p 8000:8000 lungcheck   (see docker-compose.yml for the stack)
 
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
+# onnxruntime-node's install script only downloads CUDA libraries; skipped (allowScripts in package.json too).
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npx nest build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production TZ=UTC API_HOST=0.0.0.0 API_PORT=8000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

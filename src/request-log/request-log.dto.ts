@@ -63,8 +63,11 @@ class LogEntryDataDto {
   @ApiProperty({ example: 200 })
   status_code!: number;
 
-  @ApiProperty({ example: 1.874 })
+  @ApiProperty({ example: 1.874, description: 'First byte in to response end' })
   latency_ms!: number;
+
+  @ApiProperty({ example: 1.874, description: "The same figure under the reference's name" })
+  execution_time_ms!: number;
 
   @ApiPropertyOptional({
     type: 'object',
