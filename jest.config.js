@@ -1,7 +1,9 @@
-/* Three tiers (STYLE.md): unit specs beside the code, e2e over HTTP, integration against real services
-   (Redis, Chromium: `test/integration/requirements.ts` checks they are there). `npm test` runs them all; `--selectProjects <name>` runs one.
+/* Three tiers (STYLE.md): unit specs beside the code, e2e over HTTP, integration against real services (Redis,
+   Chromium: `test/integration/requirements.ts` checks they are there). `npm test` runs them all;
+   `--selectProjects <name>` runs one.
    Timeouts only catch hangs: CI runs on a shared, loaded machine where a suite can take several times longer than
-   on an idle one, so they are set well above what an idle run needs. */
+   on an idle one, so they are set well above what an idle run needs. Jest reads `testTimeout` from the global
+   configuration only, so each tier sets its own in a setup file. */
 const common = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testEnvironment: '<rootDir>/test/jest-environment.js',
@@ -10,17 +12,22 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testTimeout: 30_000, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/30s.ts'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/30s.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
     },
     {
       ...common,
       displayName: 'integration',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/120s.ts'],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       // Says in one line what is missing (Redis, redis-server, Chromium) instead of failing every suite.
       globalSetup: '<rootDir>/test/integration/requirements.ts',

@@ -90,6 +90,7 @@ describe('request log in Redis', () => {
       'path',
       'status_code',
       'latency_ms',
+      'execution_time_ms',
       'input_data',
       'result',
       'model',
