@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ValidationDetail } from './api-errors';
 
 export class ErrorResponseDto {
-  @ApiProperty({ example: 'Type de modèle invalide: xgboost. Modèles disponibles : logistic_regression, random_forest' })
+  @ApiProperty({
+    example: 'Type de modèle invalide: xgboost. Modèles disponibles : logistic_regression, random_forest',
+  })
   detail!: string;
 
   @ApiProperty({ format: 'uuid' })

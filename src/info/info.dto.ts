@@ -17,7 +17,8 @@ export class ServiceDescriptionDto implements ServiceDescription {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: "Every route (`\"POST /predict\"` → summary), and the reference's keys (`predict` → `/predict`)",
+    description:
+      'Every route (`"POST /predict"` → summary), and the reference\'s keys (`predict` → `/predict`)',
     example: { predict: '/predict', 'POST /predict': 'Predict the class and the positive-class probability' },
   })
   endpoints!: Record<string, string>;

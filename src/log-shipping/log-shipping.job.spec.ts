@@ -17,9 +17,7 @@ describe(LogShippingJob.name, () => {
   let registry: SchedulerRegistry;
 
   const setUp = (intervalSeconds: string) => {
-    const config = new AppConfig(
-      validateEnv({ LOG_SHIP_INTERVAL_SECONDS: intervalSeconds }),
-    );
+    const config = new AppConfig(validateEnv({ LOG_SHIP_INTERVAL_SECONDS: intervalSeconds }));
     const service = new LogShippingService(config, store, new NdjsonLogSink(dir), new ShippingClock());
     return { service, job: new LogShippingJob(config, service, registry) };
   };

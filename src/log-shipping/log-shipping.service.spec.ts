@@ -23,8 +23,7 @@ describeShippingScenarios('the in-process store', () => {
 });
 
 describe(LogShippingService.name, () => {
-  const config = (env: Record<string, string> = {}) =>
-    new AppConfig(validateEnv(env));
+  const config = (env: Record<string, string> = {}) => new AppConfig(validateEnv(env));
 
   it('dead-letters an entry that cannot be turned into documents instead of retrying it forever', async () => {
     const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });

@@ -6,10 +6,10 @@ export class ModelSummaryDto implements ModelSummary {
   @ApiProperty({ example: 'logistic_regression' })
   name!: string;
 
-  @ApiProperty({ example: 'da1e024228f7', description: 'First 12 hex digits of the ONNX file SHA-256' })
+  @ApiProperty({ example: '8fce7a50a056', description: 'First 12 hex digits of the ONNX file SHA-256' })
   version!: string;
 
-  @ApiProperty({ example: 'logistic_regression@da1e024228f7' })
+  @ApiProperty({ example: 'logistic_regression@8fce7a50a056' })
   model!: string;
 
   @ApiProperty({ enum: ['logistic_regression', 'random_forest', 'gradient_boosting'] })
@@ -18,19 +18,19 @@ export class ModelSummaryDto implements ModelSummary {
   @ApiProperty({ example: true })
   default!: boolean;
 
-  @ApiProperty({ example: 0.668043, description: 'Decision threshold on the positive-class probability' })
+  @ApiProperty({ example: 0.534087, description: 'Decision threshold on the positive-class probability' })
   threshold!: number;
 
   @ApiProperty({ enum: ['f2', 'f1', 'youden'] })
   threshold_rule!: ModelSummary['threshold_rule'];
 
-  @ApiProperty({ example: '2026-11-27T01:15:19.204Z' })
+  @ApiProperty({ example: '2026-11-27T01:52:28.325Z' })
   created_at!: string;
 
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'number' },
-    example: { roc_auc: 0.936, pr_auc: 0.99, brier: 0.074 },
+    example: { roc_auc: 0.933, pr_auc: 0.989, brier: 0.071 },
     description: 'Cross-validated means',
   })
   cv_metrics!: ModelSummary['cv_metrics'];

@@ -18,11 +18,11 @@ class PredictionBaseDto {
   @ApiProperty({ enum: ['low', 'moderate', 'high'], description: 'low < 0.33 ≤ moderate < 0.66 ≤ high' })
   risk_level!: RiskLevel;
 
-  @ApiProperty({ example: 0.668043, description: "The model card's decision threshold" })
+  @ApiProperty({ example: 0.534087, description: "The model card's decision threshold" })
   threshold!: number;
 
   @ApiProperty({
-    example: 'logistic_regression@da1e024228f7',
+    example: 'logistic_regression@8fce7a50a056',
     description: '<name>@<version> of the model used',
   })
   model!: string;
@@ -33,7 +33,7 @@ class PredictionBaseDto {
 
 export class PredictResponseDto extends PredictionBaseDto {
   @ApiProperty({
-    example: 0.900887,
+    example: 0.951429,
     minimum: 0,
     maximum: 1,
     description: 'Probability of the positive class',
@@ -46,7 +46,7 @@ export class PredictProbaResponseDto extends PredictionBaseDto {
     type: [Number],
     minItems: 2,
     maxItems: 2,
-    example: [0.099113, 0.900887],
+    example: [0.048571, 0.951429],
     description: '[p(negative), p(positive)]',
   })
   probabilities!: [number, number];

@@ -80,11 +80,11 @@ class LogEntryDataDto {
 
   @ApiProperty({
     description: 'The response body (the error body for failed calls)',
-    example: { prediction: 1, probability: 0.900887, message: 'Prédiction positive' },
+    example: { prediction: 1, probability: 0.951429, message: 'Prédiction positive' },
   })
   result!: unknown;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'logistic_regression@da1e024228f7' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'logistic_regression@8fce7a50a056' })
   model!: string | null;
 
   @ApiPropertyOptional({ type: PerformanceMetricsDto, nullable: true })

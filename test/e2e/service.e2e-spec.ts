@@ -36,7 +36,7 @@ describe('service endpoints (e2e)', () => {
     );
   });
 
-  it("GET / also keys the endpoints as the reference did, which its clients read (endpoints.health)", async () => {
+  it('GET / also keys the endpoints as the reference did, which its clients read (endpoints.health)', async () => {
     const res = await request(url).get('/').expect(200);
     expect(res.body.endpoints).toMatchObject({
       health: '/health',
@@ -45,7 +45,9 @@ describe('service endpoints (e2e)', () => {
       logs: '/logs',
     });
     for (const path of ['health', 'predict', 'predict_proba', 'logs']) {
-      expect(Object.keys(res.body.endpoints)).toContain(`${path === 'health' || path === 'logs' ? 'GET' : 'POST'} /${path}`);
+      expect(Object.keys(res.body.endpoints)).toContain(
+        `${path === 'health' || path === 'logs' ? 'GET' : 'POST'} /${path}`,
+      );
     }
   });
 
