@@ -79,8 +79,12 @@ export class AppConfig {
       viewMaxSize: e.REDIS_LOGS_MAX_SIZE,
       bufferMax: e.LOG_BUFFER_MAX,
     };
+    // ES_HOST and ES_PORT, or the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT, so its .env files work.
+    const [esHost, esPort] = e.ES_HOST
+      ? [e.ES_HOST, e.ES_PORT]
+      : [e.ELASTICSEARCH_HOST, e.ELASTICSEARCH_PORT ?? e.ES_PORT];
     const esNode =
-      e.ES_URL ?? (e.ES_HOST ? hostUrl(e.ES_HOST, e.ES_PORT, e.ES_CA_CERT !== undefined) : undefined);
+      e.ES_URL ?? (esHost ? hostUrl(esHost, esPort, e.ES_CA_CERT !== undefined) : undefined);
     this.shipping = {
       intervalSeconds: e.LOG_SHIP_INTERVAL_SECONDS,
       batchSize: e.LOG_SHIP_BATCH_SIZE,

@@ -54,9 +54,11 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   ES_URL: { description: 'Elasticsearch URL. Unset (and no ES_HOST): logs are shipped to LOG_ARCHIVE_DIR.' },
   ES_HOST: {
     description:
-      'Elasticsearch host, as in the reference (with ES_PORT when ES_URL is unset); https with ES_CA_CERT or an https:// prefix.',
+      'Elasticsearch host (with ES_PORT when ES_URL is unset); https with ES_CA_CERT or an https:// prefix.',
   },
   ES_PORT: { description: 'Elasticsearch port, with ES_HOST.' },
+  ELASTICSEARCH_HOST: { description: "The reference's name for ES_HOST, read when ES_HOST is unset." },
+  ELASTICSEARCH_PORT: { description: "The reference's name for ES_PORT, with ELASTICSEARCH_HOST." },
   ES_USERNAME: { description: 'Elasticsearch basic-auth user.' },
   ES_PASSWORD: { description: 'Elasticsearch basic-auth password.', secret: true },
   ES_API_KEY: { description: 'Elasticsearch API key (instead of user/password).', secret: true },

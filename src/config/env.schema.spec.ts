@@ -93,11 +93,19 @@ describe(AppConfig.name, () => {
     expect(c.shipping.elasticsearch).toBeUndefined();
   });
 
-  it('builds the Elasticsearch node from ES_HOST and ES_PORT as the reference did', () => {
+  it('builds the Elasticsearch node from ES_HOST and ES_PORT', () => {
     expect(config({ ES_HOST: 'es', ES_PORT: '9201' }).shipping.elasticsearch?.node).toBe('http://es:9201');
     expect(config({ ES_URL: 'https://es.example:9200', ES_HOST: 'x' }).shipping.elasticsearch?.node).toBe(
       'https://es.example:9200',
     );
+  });
+
+  it.each([
+    [{ ELASTICSEARCH_HOST: 'ref-es', ELASTICSEARCH_PORT: '9201' }, 'http://ref-es:9201'],
+    [{ ELASTICSEARCH_HOST: 'ref-es' }, 'http://ref-es:9200'],
+    [{ ES_HOST: 'es', ELASTICSEARCH_HOST: 'ref-es', ELASTICSEARCH_PORT: '9201' }, 'http://es:9200'],
+  ])("reads the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT when ES_HOST is unset: %j", (raw, node) => {
+    expect(config(raw).shipping.elasticsearch?.node).toBe(node);
   });
 
   it.each([

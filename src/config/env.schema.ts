@@ -171,6 +171,17 @@ export class EnvironmentVariables {
   @apply(...INT('ES_PORT', 1, 65535))
   ES_PORT = 9200;
 
+  @apply(
+    ...OPTIONAL_STRING('ELASTICSEARCH_HOST'),
+    Matches(/^(https?:\/\/)?[A-Za-z0-9._-]+(:\d{1,5})?$/i, {
+      message: 'ELASTICSEARCH_HOST must be a host name, optionally with http:// or https:// and a port',
+    }),
+  )
+  ELASTICSEARCH_HOST?: string;
+
+  @apply(Transform(emptyToUndefined), IsOptional(), ...INT('ELASTICSEARCH_PORT', 1, 65535))
+  ELASTICSEARCH_PORT?: number;
+
   @apply(...OPTIONAL_STRING('ES_USERNAME'))
   ES_USERNAME?: string;
 
