@@ -83,8 +83,7 @@ export class AppConfig {
     const [esHost, esPort] = e.ES_HOST
       ? [e.ES_HOST, e.ES_PORT]
       : [e.ELASTICSEARCH_HOST, e.ELASTICSEARCH_PORT ?? e.ES_PORT];
-    const esNode =
-      e.ES_URL ?? (esHost ? hostUrl(esHost, esPort, e.ES_CA_CERT !== undefined) : undefined);
+    const esNode = e.ES_URL ?? (esHost ? hostUrl(esHost, esPort, e.ES_CA_CERT !== undefined) : undefined);
     this.shipping = {
       intervalSeconds: e.LOG_SHIP_INTERVAL_SECONDS,
       batchSize: e.LOG_SHIP_BATCH_SIZE,

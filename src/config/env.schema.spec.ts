@@ -104,9 +104,12 @@ describe(AppConfig.name, () => {
     [{ ELASTICSEARCH_HOST: 'ref-es', ELASTICSEARCH_PORT: '9201' }, 'http://ref-es:9201'],
     [{ ELASTICSEARCH_HOST: 'ref-es' }, 'http://ref-es:9200'],
     [{ ES_HOST: 'es', ELASTICSEARCH_HOST: 'ref-es', ELASTICSEARCH_PORT: '9201' }, 'http://es:9200'],
-  ])("reads the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT when ES_HOST is unset: %j", (raw, node) => {
-    expect(config(raw).shipping.elasticsearch?.node).toBe(node);
-  });
+  ])(
+    "reads the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT when ES_HOST is unset: %j",
+    (raw, node) => {
+      expect(config(raw).shipping.elasticsearch?.node).toBe(node);
+    },
+  );
 
   it.each([
     [{ ES_HOST: 'es' }, 'http://es:9200'],
