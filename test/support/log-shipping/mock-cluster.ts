@@ -42,6 +42,8 @@ export class MockCluster {
   failItem: (op: BulkOp) => ItemFailure | undefined = () => undefined;
   /** Called with every bulk request's operations before they are applied. */
   onBulk: (ops: BulkOp[]) => void = () => undefined;
+  /** Decides, per bulk request, to fail it as a whole as if the cluster could not be reached. */
+  failBulk: (ops: BulkOp[]) => boolean = () => false;
 
   constructor() {
     const unreachable = () =>
@@ -60,7 +62,8 @@ export class MockCluster {
         return unreachable();
       }
       this.bulkRequests += 1;
-      return this.bulk(params.body as Source[]);
+      const ops = operations(params.body as Source[]);
+      return this.failBulk(ops) ? unreachable() : this.bulk(ops);
     });
   }
 
@@ -81,15 +84,7 @@ export class MockCluster {
     return [...this.writes].filter(([, n]) => n > 1).map(([key]) => key);
   }
 
-  private bulk(lines: Source[]): Source {
-    const ops: BulkOp[] = [];
-    for (let i = 0; i < lines.length; i += 2) {
-      const action = lines[i] as { index?: { _index: string; _id: string } };
-      if (!action.index) {
-        throw new Error(`mock cluster: only index operations are expected, got ${JSON.stringify(action)}`);
-      }
-      ops.push({ index: action.index._index, id: action.index._id, source: lines[i + 1] ?? {} });
-    }
+  private bulk(ops: BulkOp[]): Source {
     this.onBulk(ops);
     const items = ops.map((op) => {
       const failure = this.failItem(op) ?? this.mappingError(op);
@@ -130,6 +125,19 @@ export class MockCluster {
   }
 }
 
+/** The operations of a bulk body (action and source lines). */
+function operations(lines: Source[]): BulkOp[] {
+  const ops: BulkOp[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    const action = lines[i] as { index?: { _index: string; _id: string } };
+    if (!action.index) {
+      throw new Error(`mock cluster: only index operations are expected, got ${JSON.stringify(action)}`);
+    }
+    ops.push({ index: action.index._index, id: action.index._id, source: lines[i + 1] ?? {} });
+  }
+  return ops;
+}
+
 const failure = (type: string, reason: string): ItemFailure => ({ status: 400, type, reason });
 
 function checkObject(
@@ -159,6 +167,44 @@ function checkObject(
   return undefined;
 }
 
+/** `strict_date_optional_time`, Elasticsearch's default date format beside `epoch_millis`. */
+const STRICT_DATE_OPTIONAL_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+function isElasticsearchDate(value: unknown): boolean {
+  if (typeof value === 'number') {
+    return Number.isInteger(value);
+  }
+  if (typeof value !== 'string') {
+    return false;
+  }
+  if (/^-?\d+$/.test(value)) {
+    return true;
+  }
+  const m = STRICT_DATE_OPTIONAL_TIME.exec(value);
+  if (!m) {
+    return false;
+  }
+  const [month, day, hour = 0, minute = 0, second = 0] = m.slice(2).map((part) => Number(part ?? 0));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/** A number, or a string Elasticsearch coerces to one (`"5"`, `" 5.5 "`), as numeric fields accept by default. */
+const numeric = (value: unknown): number | undefined => {
+  if (typeof value === 'number') {
+    return value;
+  }
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : undefined;
+};
+
+const INTEGER_MAX = 2 ** 31 - 1;
+
+/**
+ * One value against its field mapping, with Elasticsearch's documented coercion (`coerce: true` by default): numeric
+ * strings and floats are accepted by integer fields (truncated), any scalar by keyword fields, arrays of values by
+ * every field, and dates in `strict_date_optional_time` or `epoch_millis`. What only a real cluster can confirm is
+ * listed in test/contract/log-shipping.contract-spec.ts.
+ */
 function checkField(value: unknown, property: MappingProperty, path: string): ItemFailure | undefined {
   if (value === null || value === undefined) {
     return undefined;
@@ -169,16 +215,31 @@ function checkField(value: unknown, property: MappingProperty, path: string): It
       'document_parsing_exception',
       `[1:1] failed to parse field [${path}] of type [${type}] in document`,
     );
+  if (Array.isArray(value) && type !== 'nested' && type !== 'object' && type !== 'flattened') {
+    for (const item of value) {
+      const error = checkField(item, property, path);
+      if (error) {
+        return error;
+      }
+    }
+    return undefined;
+  }
   switch (type) {
     case 'keyword':
     case 'text':
       return typeof value === 'object' ? bad() : undefined;
-    case 'integer':
-      return Number.isInteger(typeof value === 'string' ? Number(value) : value) ? undefined : bad();
-    case 'float':
-      return Number.isFinite(typeof value === 'string' ? Number(value) : value) ? undefined : bad();
+    case 'integer': {
+      const n = numeric(value);
+      return n !== undefined && Number.isFinite(n) && Math.abs(Math.trunc(n)) <= INTEGER_MAX
+        ? undefined
+        : bad();
+    }
+    case 'float': {
+      const n = numeric(value);
+      return n !== undefined && Number.isFinite(n) ? undefined : bad();
+    }
     case 'date':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : bad();
+      return isElasticsearchDate(value) ? undefined : bad();
     case 'flattened':
       return typeof value === 'object' ? undefined : bad();
     case 'nested':

@@ -237,6 +237,48 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       expect(cluster.count(INDEXES.deadLetter)).toBe(refused);
     });
 
+    it('acknowledges a refused entry only once it is dead-lettered: a dead-letter bulk that fails keeps it queued', async () => {
+      const bad = predictionEntry();
+      bad.data.performance_metrics!.top_functions[1]!.line = 'forty-one' as unknown as number;
+      const good = predictionEntry();
+      await append([bad, good]);
+      cluster.failBulk = (ops) => ops.some((op) => op.index === INDEXES.deadLetter);
+      const service = newService();
+      const report = await service.ship();
+      expect(report).toMatchObject({
+        outcome: 'partial',
+        entries_shipped: 1,
+        entries_retrying: 1,
+        dead_lettered: 0,
+      });
+      expect(report.error).toMatch(/^dead-lettering failed: /);
+      expect((await fixture.store.readUnshipped(10)).map((q) => q.entry.id)).toEqual([bad.id]);
+
+      cluster.failBulk = () => false;
+      const retry = await service.ship();
+      expect(retry).toMatchObject({ outcome: 'shipped', entries_shipped: 1, dead_lettered: 2 });
+      expect([...cluster.docs(INDEXES.deadLetter).keys()].sort()).toEqual([
+        `${INDEXES.perfs}:${bad.id}`,
+        `${INDEXES.topFunc}:${bad.id}-2`,
+      ]);
+      expect((await fixture.store.queueStats()).pending).toBe(0);
+    });
+
+    it('stops a run at the first batch not fully shipped: what is left comes back first next time', async () => {
+      const entries = await append(predictions(6));
+      cluster.failItem = (op) =>
+        op.id === entries[1]!.id && op.index === INDEXES.logs
+          ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' }
+          : undefined;
+      const service = newService(fixture.store, { LOG_SHIP_BATCH_SIZE: '3' });
+      const report = await service.ship();
+      expect(report).toMatchObject({ outcome: 'partial', batches: 1, entries_read: 3, entries_shipped: 2 });
+      expect(cluster.bulkRequests).toBe(1);
+      cluster.failItem = () => undefined;
+      expect(await service.ship()).toMatchObject({ outcome: 'shipped', entries_shipped: 4 });
+      expect(clusterCounts(cluster)).toEqual(expectedCounts(entries));
+    });
+
     it('loses and duplicates nothing through an outage lasting several runs', async () => {
       const service = newService();
       const all: LogEntry[] = [];
@@ -349,7 +391,9 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
         last_run_at: null,
         runs: 0,
       });
-      expect(before.oldest_unshipped_age_seconds).toBeGreaterThanOrEqual(90);
+      expect(before.oldest_unshipped_age_seconds).toBe(90);
+      clock.advance(30_500);
+      expect((await service.status()).oldest_unshipped_age_seconds).toBe(121);
       await service.ship();
       const after = await service.status();
       expect(after).toMatchObject({
