@@ -52,6 +52,20 @@ describe('engineerFeatures', () => {
     );
   });
 
+  // Beside the reference's golden rows, which miss the boundary: a male smoker aged exactly 60 is not a high-risk
+  // profile (AGE > 60), at 61 he is. Every other column is spelled out, as in the golden file.
+  it.each([
+    [60, 0, 1, 3600, 1 / 61],
+    [61, 1, 2, 3721, 1 / 62],
+  ])('gives a male smoker aged %i HIGH_RISK_PROFILE %i', (age, highRisk, group, squared, perAge) => {
+    const row = answers({ AGE: age, GENDER: 1, SMOKING: 1, COUGHING: 1 });
+    // prettier-ignore
+    expect(engineerFeatures(row)).toEqual([
+      1, age, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, // the 15 answers, in model order
+      age, 0, 1, 1, 1, 0, group, highRisk, squared, 0, 1, 0, perAge, 0.5,
+    ]);
+  });
+
   it('counts symptoms and flags the triad', () => {
     const f = featuresByName(
       answers({ AGE: 70, COUGHING: 1, 'CHEST PAIN': 1, 'SHORTNESS OF BREATH': 1, SMOKING: 1, GENDER: 1 }),

@@ -1,10 +1,12 @@
 import { BadRequestException, Logger } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RequestContext, requestContextStorage } from '../common/request-context';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
 import { ModelRegistry } from '../model-pool/model-registry';
 import { OnnxSessionFactory } from '../model-pool/onnx-session.factory';
+import type { SurveyAnswers } from '../features/features';
 import { EXAMPLE_REQUEST } from './predict-request.dto';
 import { PredictionService } from './prediction.service';
 
@@ -24,14 +26,64 @@ describe(PredictionService.name, () => {
   it('predicts with the default model at its card threshold', async () => {
     const model = registry.defaultModel();
     const result = await service.predict(EXAMPLE_REQUEST);
-    expect(result).toMatchObject({
+    expect(result).toEqual({
+      prediction: 1,
+      probability: 0.951429,
+      probabilities: [0.048571, 0.951429],
+      threshold: 0.534087,
+      risk_level: 'high',
       model: model.id,
-      model_name: model.name,
-      threshold: model.card.threshold.value,
-      prediction: result.probability >= model.card.threshold.value ? 1 : 0,
+      model_name: 'logistic_regression',
     });
-    expect(result.probabilities[1]).toBe(result.probability);
-    expect(result.probabilities[0] + result.probabilities[1]).toBeCloseTo(1, 6);
+  });
+
+  const golden = (
+    JSON.parse(readFileSync(join(__dirname, '../../test/fixtures/feature_golden.json'), 'utf8')) as {
+      rows: { input: SurveyAnswers }[];
+    }
+  ).rows;
+
+  // The committed models' exact answers (six decimals, as the reference answered): a change in features, model
+  // files, rounding or the decision rule shows here. Retraining (npm run train) reproduces them byte for byte.
+  it.each([
+    [0, 'logistic_regression', [0.599714, 0.400286], 0],
+    [0, 'random_forest', [0.651501, 0.348499], 0],
+    [1, 'logistic_regression', [0.25356, 0.74644], 1],
+    [1, 'random_forest', [0.223565, 0.776435], 1],
+    [2, 'logistic_regression', [0.039766, 0.960234], 1],
+    [2, 'random_forest', [0.034599, 0.965401], 1],
+    [3, 'logistic_regression', [0.464159, 0.535841], 1],
+    [3, 'random_forest', [0.435176, 0.564824], 0],
+    [4, 'logistic_regression', [0.257845, 0.742155], 1],
+    [4, 'random_forest', [0.176473, 0.823527], 1],
+  ] as const)('answers golden row %i with %s exactly', async (row, model, probabilities, prediction) => {
+    const result = await service.predict(golden[row]!.input, model);
+    expect(result.probabilities).toEqual(probabilities);
+    expect(result.probability).toBe(probabilities[1]);
+    expect(result.prediction).toBe(prediction);
+  });
+
+  it('predicts positive when the probability is exactly the threshold', async () => {
+    // A real input on which the random forest answers exactly its threshold.
+    const onThreshold: SurveyAnswers = {
+      AGE: 40,
+      GENDER: 0,
+      SMOKING: 0,
+      YELLOW_FINGERS: 0,
+      ANXIETY: 1,
+      PEER_PRESSURE: 0,
+      'CHRONIC DISEASE': 1,
+      FATIGUE: 1,
+      ALLERGY: 0,
+      WHEEZING: 0,
+      'ALCOHOL CONSUMING': 0,
+      COUGHING: 0,
+      'SHORTNESS OF BREATH': 0,
+      'SWALLOWING DIFFICULTY': 1,
+      'CHEST PAIN': 0,
+    };
+    const result = await service.predict(onThreshold, 'random_forest');
+    expect(result).toMatchObject({ probability: 0.593691, threshold: 0.593691, prediction: 1 });
   });
 
   it('records the model, the inference time and the stages on the current request', async () => {
