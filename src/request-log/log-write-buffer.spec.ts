@@ -2,10 +2,13 @@ import type { LogEntry } from './log-entry';
 import { LogWriteBuffer } from './log-write-buffer';
 import { MemoryLogStore } from './memory-log-store';
 import { entries } from '../../test/support/request-log/log-entries';
+import { waitFor } from '../../test/support/wait-for';
 
 /** The embedded store with a switch to make it fail like an unreachable Redis, and a record of its calls. */
 class SwitchableStore extends MemoryLogStore {
   failing = false;
+  /** Fail only the writes that carry a drop count (the batch after an overflow). */
+  failingWithDrops = false;
   calls: { size: number; dropped: number }[] = [];
   concurrent = 0;
   maxConcurrent = 0;
@@ -16,26 +19,23 @@ class SwitchableStore extends MemoryLogStore {
     await new Promise((resolve) => setImmediate(resolve));
     this.concurrent -= 1;
     this.calls.push({ size: batch.length, dropped: droppedBefore });
-    if (this.failing) {
+    if (this.failing || (this.failingWithDrops && droppedBefore > 0)) {
       throw new Error('connect ECONNREFUSED');
     }
     return super.append(batch, droppedBefore);
   }
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 /** Everything held was written and the store was told of every drop. */
 async function settled(buffer: LogWriteBuffer): Promise<void> {
-  await waitFor(() => {
+  await waitFor('every entry written and every drop counted by the store', () => {
     const { buffered, droppedUncounted } = buffer.stats();
     return buffered === 0 && droppedUncounted === 0;
   });
 }
+
+const failedCalls = (store: SwitchableStore, n: number): Promise<boolean> =>
+  waitFor(`${n} store call(s)`, () => store.calls.length >= n);
 
 const ids = (list: readonly LogEntry[]): string[] => list.map((entry) => entry.id);
 
@@ -92,7 +92,7 @@ describe(LogWriteBuffer.name, () => {
     store.failing = true;
     const written = entries(35);
     written.forEach((entry) => buffer.push(entry));
-    await waitFor(() => store.calls.length >= 5);
+    await failedCalls(store, 5);
     expect(buffer.stats()).toMatchObject({ buffered: 35, dropped: 0 });
     expect(buffer.stats().writeFailures).toBeGreaterThanOrEqual(5);
     expect(store.calls.every((call) => call.size === 10)).toBe(true);
@@ -109,7 +109,7 @@ describe(LogWriteBuffer.name, () => {
     store.failing = true;
     const written = entries(9);
     written.slice(0, 2).forEach((entry) => buffer.push(entry));
-    await waitFor(() => store.calls.length >= 1);
+    await failedCalls(store, 1);
     written.slice(2).forEach((entry) => buffer.push(entry));
     // Held: the failed batch (0, 1) and the newest three queued; 2, 3, 4 and 5 were dropped.
     expect(buffer.stats()).toMatchObject({ buffered: 5, dropped: 4, droppedUncounted: 4 });
@@ -121,12 +121,33 @@ describe(LogWriteBuffer.name, () => {
     expect(buffer.stats()).toMatchObject({ dropped: 4, droppedUncounted: 0 });
   });
 
+  it('counts the drops a failing batch carries among those the store has not been told of', async () => {
+    buffer = new LogWriteBuffer(store, { maxEntries: 5, batchSize: 2, retryDelayMs: 1, maxRetryDelayMs: 1 });
+    store.failing = true;
+    const written = entries(9);
+    written.slice(0, 2).forEach((entry) => buffer.push(entry));
+    await failedCalls(store, 1);
+    written.slice(2).forEach((entry) => buffer.push(entry));
+    // The first batch goes through; the next one, carrying the count of the 4 drops, keeps failing.
+    store.failing = false;
+    store.failingWithDrops = true;
+    const before = store.calls.length;
+    await waitFor('the batch with the drop count to fail twice', () =>
+      store.calls.filter((call, i) => i >= before && call.dropped === 4).length >= 2 ? true : undefined,
+    );
+    expect(buffer.stats()).toMatchObject({ dropped: 4, droppedUncounted: 4 });
+
+    store.failingWithDrops = false;
+    await settled(buffer);
+    expect((await store.queueStats()).dropped).toBe(4);
+  });
+
   it('drops a new entry when the batch being written already fills the buffer', async () => {
     buffer = new LogWriteBuffer(store, { maxEntries: 2, retryDelayMs: 1, maxRetryDelayMs: 1 });
     store.failing = true;
     const written = entries(3);
     written.slice(0, 2).forEach((entry) => buffer.push(entry));
-    await waitFor(() => store.calls.length >= 1);
+    await failedCalls(store, 1);
     buffer.push(written[2]);
     expect(buffer.stats()).toMatchObject({ buffered: 2, dropped: 1 });
     store.failing = false;
