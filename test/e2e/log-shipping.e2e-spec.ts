@@ -18,7 +18,10 @@ import { MODEL_DIR } from './support/test-app';
 
 const API_KEY = 'e2e-shipping-key-0123456789';
 
-/** The real application, with the Elasticsearch client (when ES_URL is given) talking to a mock cluster. */
+/**
+ * The real application, with the Elasticsearch client (when ES_URL is given) talking to a mock cluster. Each test
+ * gets its own, with an empty queue and a fresh cluster, so that none depends on what another left behind.
+ */
 async function shippingApp(
   env: Record<string, string>,
   cluster?: MockCluster,
@@ -27,6 +30,7 @@ async function shippingApp(
   const config = new AppConfig(
     validateEnv({
       MODEL_DIR,
+      MODEL_POOL_SIZE: '1',
       LOG_SHIP_INTERVAL_SECONDS: '0',
       LOG_ARCHIVE_DIR: archiveDir,
       ...env,
@@ -51,10 +55,10 @@ describe('POST /logs/ship', () => {
     let app: NestExpressApplication;
     let archiveDir: string;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
       ({ app, archiveDir } = await shippingApp({}));
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await app.close();
     });
 
@@ -83,6 +87,7 @@ describe('POST /logs/ship', () => {
     it('answers an idle run when nothing is queued, also under /api', async () => {
       const res = await request(app.getHttpServer()).post('/api/logs/ship').expect(200);
       expect(res.body).toMatchObject({ outcome: 'idle', entries_read: 0 });
+      expect(readdirSync(archiveDir)).toEqual([]);
     });
 
     it('is documented in Swagger with its API key header and 401', async () => {
@@ -106,15 +111,15 @@ describe('POST /logs/ship', () => {
   describe('with API_KEY set', () => {
     let app: NestExpressApplication;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
       ({ app } = await shippingApp({ API_KEY }));
+      await app.get(LogStore).append([predictionEntry()]);
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await app.close();
     });
 
     it('refuses a missing or wrong X-API-Key with 401 and ships nothing', async () => {
-      await app.get(LogStore).append([predictionEntry()]);
       const missing = await request(app.getHttpServer()).post('/logs/ship').expect(401);
       expect(missing.body).toMatchObject({ detail: expect.stringContaining('X-API-Key') as string });
       await request(app.getHttpServer()).post('/logs/ship').set('X-API-Key', `${API_KEY}x`).expect(401);
@@ -124,17 +129,19 @@ describe('POST /logs/ship', () => {
     it('ships with the right key', async () => {
       const res = await request(app.getHttpServer()).post('/logs/ship').set('X-API-Key', API_KEY).expect(200);
       expect(res.body).toMatchObject({ outcome: 'shipped', entries_shipped: 1 });
+      expect((await app.get(LogStore).queueStats()).pending).toBe(0);
     });
   });
 
   describe('with Elasticsearch configured', () => {
     let app: NestExpressApplication;
-    const cluster = new MockCluster();
+    let cluster: MockCluster;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
+      cluster = new MockCluster();
       ({ app } = await shippingApp({ ES_URL: MockCluster.NODE, LOG_SHIP_BATCH_SIZE: '2' }, cluster));
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await app.close();
     });
 
@@ -171,6 +178,11 @@ describe('POST /logs/ship', () => {
     });
 
     it('reports a failed run, what is pending and since when, while the cluster is down', async () => {
+      // Up first (templates installed, one entry shipped), then down for the bulk of the next run.
+      await app.get(LogStore).append([predictionEntry()]);
+      await request(app.getHttpServer())
+        .post('/logs/ship')
+        .expect(200, /"outcome":"shipped"/);
       cluster.down = true;
       await app
         .get(LogStore)
@@ -185,7 +197,6 @@ describe('POST /logs/ship', () => {
         consecutive_failures: 1,
       });
       expect(health.body.shipping.oldest_unshipped_age_seconds).toBeGreaterThanOrEqual(120);
-      cluster.down = false;
     });
   });
 });

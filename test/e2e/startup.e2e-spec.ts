@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { waitFor } from '../support/wait-for';
 import { ROOT } from './support/test-app';
 
 interface Run {
@@ -35,17 +36,14 @@ function start(env: Record<string, string>): Run {
   return { child, output: () => output, exit };
 }
 
-async function listening(run: Run): Promise<string> {
-  for (;;) {
+function listening(run: Run): Promise<string> {
+  return waitFor('the service to print that it listens', () => {
     const match = /Listening on (http:\/\/[\d.]+:\d+)/.exec(run.output());
-    if (match) {
-      return match[1];
-    }
-    if (run.child.exitCode !== null) {
+    if (!match && run.child.exitCode !== null) {
       throw new Error(`exited before listening:\n${run.output()}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return match?.[1];
+  });
 }
 
 describe('start-up of the real process (e2e)', () => {

@@ -12,12 +12,17 @@ const body = (overrides: Record<string, unknown> = {}): Record<string, unknown> 
 describe('bad input (e2e)', () => {
   let app: NestExpressApplication;
   let url: string;
+  /** The answer to the reference example, which every accepted variant of it must give too. */
+  let expected: { prediction: number; probability: number };
 
   beforeAll(async () => {
     app = await createTestApp();
     url = await listen(app);
+    const { body: plain } = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    expected = { prediction: plain.prediction, probability: plain.probability };
   });
   afterAll(() => close(app));
+  beforeEach(() => expect.hasAssertions());
 
   it.each([
     ['AGE as a string', { AGE: '65' }],
@@ -25,7 +30,8 @@ describe('bad input (e2e)', () => {
     ['booleans for yes/no answers', { SMOKING: true, ANXIETY: false }],
     ['an unknown extra key', { comment: 'ignored', extra: [1, 2] }],
   ])('accepts %s, like the reference', async (_what, overrides) => {
-    await request(url).post('/predict').send(body(overrides)).expect(200);
+    const res = await request(url).post('/predict').send(body(overrides)).expect(200);
+    expect(res.body).toMatchObject(expected);
   });
 
   it('accepts the underscore spellings', async () => {
@@ -126,10 +132,11 @@ describe('bad input (e2e)', () => {
 
   it('accepts a body just under 16 KiB', async () => {
     const base = JSON.stringify(body({ padding: '' })).length;
-    await request(url)
+    const res = await request(url)
       .post('/predict')
       .send(body({ padding: 'x'.repeat(16 * 1024 - base) }))
       .expect(200);
+    expect(res.body).toMatchObject(expected);
   });
 
   it.each([
@@ -142,11 +149,15 @@ describe('bad input (e2e)', () => {
   });
 
   it('answers an unsupported charset with 415', async () => {
-    await request(url)
+    const res = await request(url)
       .post('/features')
       .set('Content-Type', 'application/json; charset=latin-9')
       .send(JSON.stringify(EXAMPLE_REQUEST))
       .expect(415);
+    expect(res.body).toEqual({
+      detail: 'unsupported charset "LATIN-9"',
+      transaction_id: res.headers['x-transaction-id'],
+    });
   });
 
   it('answers a body that does not inflate as its Content-Encoding says with 400', async () => {
@@ -176,16 +187,17 @@ describe('bad input (e2e)', () => {
         },
       ]);
     }
-    await request(url)
+    const shallower = await request(url)
       .post('/predict')
       .send(body({ extra: JSON.parse(nested(BODY_MAX_DEPTH - 1)) }))
       .expect(200);
+    expect(shallower.body).toMatchObject(expected);
   });
 
   it('keeps serving after all of that', async () => {
-    await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
-    await request(url)
-      .get('/health')
-      .expect(200, /"status":"healthy"/);
+    const res = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    expect(res.body).toMatchObject(expected);
+    const health = await request(url).get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'healthy', model_loaded: true });
   });
 });

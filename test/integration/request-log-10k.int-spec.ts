@@ -5,6 +5,7 @@ import type { LogEntry } from '../../src/request-log/log-entry';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
+import { waitFor } from '../support/wait-for';
 
 const DB = 14;
 const PREDICTIONS = 10_000;
@@ -60,12 +61,12 @@ describe('request log: 10 000 predictions', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
     const streamKey = `${keys.prefix}:stream`;
-    while (
-      (await redis.xlen(streamKey)) < PREDICTIONS ||
-      app.get(RequestLogService).pipeline().buffered > 0
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      `${PREDICTIONS} entries in the Redis stream`,
+      async () =>
+        (await redis.xlen(streamKey)) >= PREDICTIONS && app.get(RequestLogService).pipeline().buffered === 0,
+      { timeoutMs: 120_000, intervalMs: 20 },
+    );
     const queued = (await redis.xrange(streamKey, '-', '+')).map(
       ([, fields]) => JSON.parse(fields[1]) as LogEntry,
     );

@@ -6,6 +6,7 @@ import type { LogEntry } from '../../src/request-log/log-entry';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { freePort, startRedisServer } from '../support/request-log/redis-server';
+import { waitFor } from '../support/wait-for';
 
 const PREDICTIONS = 500;
 const VIEW_KEY = 'outage:view';
@@ -51,9 +52,10 @@ describe('request log through a Redis outage', () => {
       await request(url).post('/predict').set('X-Request-Id', requestId(i)).send(EXAMPLE_REQUEST).expect(200);
     }
     const recorder = app.get(RequestLogService);
-    while (recorder.pipeline().buffered < PREDICTIONS) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(
+      `${PREDICTIONS} entries buffered in memory`,
+      () => recorder.pipeline().buffered >= PREDICTIONS,
+    );
     expect(recorder.pipeline()).toMatchObject({ buffered: PREDICTIONS, dropped: 0, redisConnected: false });
     const refused = await request(url).get('/logs').expect(503).expect('Retry-After', '5');
     expect(refused.body.detail).toBe(
@@ -63,9 +65,10 @@ describe('request log through a Redis outage', () => {
     expect(recorder.pipeline().writeFailures).toBeGreaterThan(0);
 
     server = await startRedisServer(port);
-    while (recorder.pipeline().buffered > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor('the buffered entries to be written to Redis', () => recorder.pipeline().buffered === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
 
     redis = new Redis({ host: '127.0.0.1', port });
     const streamed = (await redis.xrange(STREAM_KEY, '-', '+')).map(

@@ -7,6 +7,7 @@ import { LogStore } from '../../src/request-log/log-store';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
 import { loggedEntries } from '../support/request-log/wait';
+import { waitFor } from '../support/wait-for';
 
 const DB = 14;
 const VIEW_MAX = 20;
@@ -36,9 +37,10 @@ describe('request log in Redis', () => {
       },
     });
     url = await listen(app);
-    while ((await request(url).get('/health')).body.redis_connected !== true) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor('the service to connect to Redis', async () => {
+      const health = await request(url).get('/health');
+      return health.body.redis_connected === true;
+    });
   });
 
   afterAll(async () => {
@@ -139,9 +141,10 @@ describe('request log in Redis', () => {
         .send({ ...EXAMPLE_REQUEST, AGE: 20 + i })
         .expect(200);
     }
-    while ((await redis.xlen(streamKey)) < queued + count) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(
+      `${queued + count} entries in the stream`,
+      async () => (await redis.xlen(streamKey)) >= queued + count,
+    );
     const logs = await request(url).get('/logs?limit=1000').expect(200);
     expect(logs.body.total).toBe(VIEW_MAX);
     expect(logs.body.logs.map((entry: LogEntry) => entry.data.transaction_id)).toEqual(

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
+import { waitFor } from '../wait-for';
 
 /** A port in 20000-31999 (below the ephemeral range outgoing connections take) that nothing listens on now. */
 export async function freePort(): Promise<number> {
@@ -28,12 +29,16 @@ export async function startRedisServer(port: number): Promise<{ stop(): Promise<
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 20 });
   probe.on('error', () => undefined);
   await probe.connect().catch(() => undefined);
-  while ((await probe.ping().catch(() => null)) !== 'PONG') {
-    if (child.exitCode !== null) {
-      throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(
+    `redis-server on port ${port} to answer PING`,
+    async () => {
+      if (child.exitCode !== null) {
+        throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
+      }
+      return (await probe.ping().catch(() => null)) === 'PONG';
+    },
+    { intervalMs: 20 },
+  );
   probe.disconnect();
   return {
     async stop() {
