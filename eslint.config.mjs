@@ -9,6 +9,8 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'artifacts/**',
+      'reports/**',
+      '.stryker-tmp/**',
       'public/**',
       '**/*.js',
       '**/*.mjs',

@@ -15,19 +15,28 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/30s.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/support/setup/30s.ts',
+        '<rootDir>/test/support/setup/assertions.ts',
+      ],
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
-      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/30s.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/support/setup/30s.ts',
+        '<rootDir>/test/support/setup/assertions.ts',
+      ],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
     },
     {
       ...common,
       displayName: 'integration',
-      setupFilesAfterEnv: ['<rootDir>/test/support/timeouts/120s.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/support/setup/120s.ts',
+        '<rootDir>/test/support/setup/assertions.ts',
+      ],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       // Says in one line what is missing (Redis, redis-server, Chromium) instead of failing every suite.
       globalSetup: '<rootDir>/test/integration/requirements.ts',
