@@ -1,5 +1,6 @@
 import { canonicalField, INPUT_FIELDS, type InputField } from '../features/features';
 import type { LogEntry, TopFunction } from '../request-log/log-entry';
+import { isPlainObject } from '../common/is-plain-object';
 
 /**
  * How log entries become Elasticsearch documents: pure functions, no Nest. One entry gives a document in the logs
@@ -52,9 +53,6 @@ export function utcTimestamp(value: string): string {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `flattened` fields take objects; a bare value (a string error body, an array) is wrapped rather than refused. */
 const asObject = (value: unknown): Record<string, unknown> | null => {

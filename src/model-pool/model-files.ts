@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FEATURE_ORDER } from '../features/features';
 import type { ModelCard } from './model-card';
+import { isPlainObject } from '../common/is-plain-object';
 
 /** Start-up stops with this; its message names the file (or directory) at fault and what is wrong with it. */
 export class ModelLoadError extends Error {
@@ -79,9 +80,6 @@ export function modelVersionOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Reads and checks a card against its ONNX bytes: the fields serving relies on, the feature order serving computes,
  * and the version (hash) of the file, so a card never describes another model than the one served.
@@ -96,7 +94,7 @@ export function readModelCard(files: ModelFiles, onnxBytes: Uint8Array): ModelCa
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
-  if (!isObject(card)) {
+  if (!isPlainObject(card)) {
     return fail('not a JSON object');
   }
   for (const key of ['name', 'version'] as const) {
@@ -104,11 +102,11 @@ export function readModelCard(files: ModelFiles, onnxBytes: Uint8Array): ModelCa
       fail(`"${key}" must be a non-empty string`);
     }
   }
-  const threshold = isObject(card.threshold) ? card.threshold.value : undefined;
+  const threshold = isPlainObject(card.threshold) ? card.threshold.value : undefined;
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) {
     fail('"threshold.value" must be a number between 0 and 1');
   }
-  const onnx = isObject(card.onnx) ? card.onnx : {};
+  const onnx = isPlainObject(card.onnx) ? card.onnx : {};
   for (const key of ['input', 'probabilities_output'] as const) {
     if (typeof onnx[key] !== 'string') {
       fail(`"onnx.${key}" must be a string`);

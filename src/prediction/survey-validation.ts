@@ -3,6 +3,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import type { ValidationDetail } from '../common/api-errors';
 import { canonicalField, INPUT_FIELDS, InputField, SurveyAnswers } from '../features/features';
 import { PredictRequestDto } from './predict-request.dto';
+import { isPlainObject } from '../common/is-plain-object';
 
 export type { ValidationDetail } from '../common/api-errors';
 
@@ -13,9 +14,6 @@ interface RuleContext {
   type: string;
   ctx?: Record<string, unknown>;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The answers under their canonical names, and the key each came under (for error locations). The canonical

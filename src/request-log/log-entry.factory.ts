@@ -1,6 +1,7 @@
 import { canonicalField, INPUT_FIELDS } from '../features/features';
 import { uuidv7 } from './entry-id';
 import type { LogEntry, LogLevel, PerformanceMetrics } from './log-entry';
+import { isPlainObject } from '../common/is-plain-object';
 
 /** What the recorder knows about an answered call. */
 export interface RecordedCall {
@@ -27,9 +28,6 @@ export function levelFor(statusCode: number): LogLevel {
   }
   return statusCode >= 400 ? 'WARNING' : 'INFO';
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The body with the survey fields under their canonical names, as validation reads it (the canonical spelling

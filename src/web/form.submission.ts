@@ -2,6 +2,7 @@ import { BINARY_FIELDS, canonicalField, InputField, SurveyAnswers } from '../fea
 import { laxInteger } from '../prediction/predict-request.dto';
 import { validateSurveyAnswers, ValidationDetail } from '../prediction/survey-validation';
 import type { ErrorKey } from './form.i18n';
+import { isPlainObject } from '../common/is-plain-object';
 
 export type BinaryField = (typeof BINARY_FIELDS)[number];
 
@@ -31,9 +32,6 @@ export interface FormValues {
 export type FormSubmission =
   | { ok: true; answers: SurveyAnswers; model?: string; values: FormValues }
   | { ok: false; problems: FormProblem[]; values: FormValues };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -100,7 +98,7 @@ function problemOf(detail: ValidationDetail): FormProblem {
  * model choice among `modelNames`. Every problem is reported at once.
  */
 export function readFormSubmission(form: unknown, modelNames: readonly string[]): FormSubmission {
-  const fields = isRecord(form) ? form : {};
+  const fields = isPlainObject(form) ? form : {};
   const body = answersBody(fields);
   const values = valuesOf(fields, body);
   const validation = validateSurveyAnswers(body);
