@@ -1,6 +1,7 @@
-/* The tests StrykerJS runs against each mutant (npm run test:mutation): the unit and e2e tiers, which need no
-   outside service, as one project (Stryker wraps the top-level test environment only). The integration tier
-   (Redis, Chromium, 10 000-request runs) is too slow to run per mutant. */
+/* The tests StrykerJS runs against each mutant (npm run test:mutation), as one project (Stryker wraps the top-level
+   test environment only): the unit and e2e tiers, and of the integration tier the Redis log store's contract suite
+   (it needs the Redis on 127.0.0.1:6379 and takes a second). The rest of that tier (Chromium, 10 000-request
+   runs, processes started and killed) is too slow to run per mutant. */
 const { join } = require('node:path');
 const { projects } = require('./jest.config');
 
@@ -12,5 +13,12 @@ module.exports = {
   ...shared,
   // Stryker loads the environment itself, without resolving <rootDir>.
   testEnvironment: join(__dirname, 'test/jest-environment.js'),
-  testMatch: process.env.MUTATION_TIERS === 'unit' ? unit.testMatch : [...unit.testMatch, ...e2e.testMatch],
+  testMatch: [
+    ...unit.testMatch,
+    ...e2e.testMatch,
+    '<rootDir>/test/integration/request-log-redis-store.int-spec.ts',
+  ],
+  // Training (src/training, the train command) and the real-process start-up test are out of the mutated scope and
+  // take seconds each: every mutant of the feature code would run them.
+  testPathIgnorePatterns: ['/node_modules/', '/src/training/', '/src/cli/', '/test/e2e/startup\\.e2e-spec\\.ts$'],
 };
