@@ -1,6 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsDefined, IsInt, Max, Min } from 'class-validator';
 import type { SurveyAnswers } from '../features/features';
 
@@ -8,7 +7,7 @@ import type { SurveyAnswers } from '../features/features';
 const INTEGER_STRING = /^[+-]?\d+(\.0*)?$/;
 
 /**
- * The reference's (pydantic) lax coercion to int, before validation: `true`/`false` → 1/0, `"65"`/`" 65.0 "` → 65.
+ * The reference's (pydantic) lax coercion to int, applied by validateSurveyAnswers before validation: `true`/`false` → 1/0, `"65"`/`" 65.0 "` → 65.
  * Anything else is left as it came, for the validators to reject with the right error.
  */
 export function laxInteger(value: unknown): unknown {
@@ -28,7 +27,6 @@ export function laxInteger(value: unknown): unknown {
 function Answer(max: number, description: string, example: number): PropertyDecorator {
   return applyDecorators(
     ApiProperty({ type: 'integer', minimum: 0, maximum: max, example, description }),
-    Transform(({ value }: { value: unknown }) => laxInteger(value)),
     IsDefined({ message: 'Field required', context: { type: 'missing' } }),
     IsInt({ message: 'Input should be a valid integer', context: { type: 'int_type' } }),
     Min(0, {

@@ -1,8 +1,7 @@
-import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import type { ValidationDetail } from '../common/api-errors';
 import { canonicalField, INPUT_FIELDS, InputField, SurveyAnswers } from '../features/features';
-import { PredictRequestDto } from './predict-request.dto';
+import { laxInteger, PredictRequestDto } from './predict-request.dto';
 import { isPlainObject } from '../common/is-plain-object';
 
 export type { ValidationDetail } from '../common/api-errors';
@@ -108,7 +107,14 @@ export function validateSurveyAnswers(body: unknown): SurveyValidation {
     };
   }
   const { values, keys } = canonicalise(body);
-  const dto = plainToInstance(PredictRequestDto, values);
+  // The DTO is filled by hand, not by class-transformer: it would try to construct a nested object's `constructor`
+  // key (`{"AGE":{"constructor":1}}` crashed it with a 500). Only the 15 answers are copied, coerced as pydantic does.
+  const dto = new PredictRequestDto();
+  for (const field of INPUT_FIELDS) {
+    if (field in values) {
+      Object.assign(dto, { [field]: laxInteger(values[field]) });
+    }
+  }
   const errors = validateSync(dto, { forbidUnknownValues: true });
   if (errors.length > 0) {
     return { ok: false, detail: errors.map((e) => toDetail(e, body, values, keys)) };

@@ -194,6 +194,34 @@ describe('bad input (e2e)', () => {
     expect(shallower.body).toMatchObject(expected);
   });
 
+  it.each(['/predict', '/predict_proba', '/features', '/api/predict', '/api/predict_proba'])(
+    'answers an answer holding an object with a constructor key on %s with 422 int_type, not 500',
+    async (path) => {
+      const res = await request(url)
+        .post(path)
+        .send({ ...EXAMPLE_REQUEST, AGE: { constructor: 1 } })
+        .expect(422);
+      expect(res.body.detail).toEqual([
+        {
+          type: 'int_type',
+          loc: ['body', 'AGE'],
+          msg: 'Input should be a valid integer',
+          input: { constructor: 1 },
+        },
+      ]);
+    },
+  );
+
+  it('answers a form post with SMOKING[constructor] with the 422 page, not 500', async () => {
+    const res = await request(url)
+      .post('/')
+      .type('form')
+      .send('AGE=65&GENDER=1&SMOKING[constructor]=x&COUGHING=on&FATIGUE=on')
+      .expect(422);
+    expect(res.type).toBe('text/html');
+    expect(res.text).toContain('Valeur invalide');
+  });
+
   it('keeps serving after all of that', async () => {
     const res = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
     expect(res.body).toMatchObject(expected);
