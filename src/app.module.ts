@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from './config/app-config';
+import { ApiKeyGuard } from './common/api-key.guard';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -14,6 +17,15 @@ import { WebModule } from './web/web.module';
 @Module({
   imports: [
     ConfigModule,
+    // RATE_LIMIT_PER_MINUTE per client IP (req.ip, which TRUST_PROXY governs), over all routes together.
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ ttl: 60_000, limit: Math.max(config.api.rateLimitPerMinute, 1) }],
+        skipIf: () => config.api.rateLimitPerMinute === 0,
+        generateKey: (_context, tracker) => tracker,
+      }),
+    }),
     ModelPoolModule,
     PredictionModule,
     HealthModule,
@@ -24,6 +36,8 @@ import { WebModule } from './web/web.module';
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_INTERCEPTOR, useExisting: RequestLogInterceptor },
   ],
 })

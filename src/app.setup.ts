@@ -1,23 +1,82 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { apiAliasMiddleware } from './common/api-alias.middleware';
 import { bodyDepthMiddleware, bodyParserErrorsMiddleware } from './common/body-parser-errors.middleware';
+import { loadSheddingMiddleware } from './common/load-shedding.middleware';
 import { PACKAGE } from './common/package-info';
 import { requestContextMiddleware, restoreRequestContext } from './common/request-context.middleware';
+import { AppConfig } from './config/app-config';
+import { closeConnectionsWhenShuttingDown } from './health/graceful-shutdown';
+import { ShutdownState } from './health/shutdown-state';
 import { configureViews } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * Everything main.ts and the e2e tests must share, so tests exercise what production runs: the request context
- * (first, so even 404s and body-parser errors get a transaction id), the `/api` alias, body parsers with their
- * size and depth limits, the form's view engine and static files (`/static/`), and Swagger (the error filter is
- * global, in AppModule). Call before `listen()`/`init()`.
+ * Helmet's headers on every answer, with a policy Swagger UI works under (its own scripts and styles, inline styles,
+ * data: icons). The form page sends a stricter policy of its own.
+ */
+const SECURITY_HEADERS = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'no-referrer' },
+});
+
+/** Answers carry patient answers or live figures: no cache keeps them. Static files set their own caching after. */
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * Everything main.ts and the e2e tests must share, so tests exercise what production runs: server timeouts, the
+ * request context (first, so even 404s and body-parser errors get a transaction id), shutdown and load shedding,
+ * security headers and CORS, the `/api` alias, body parsers with their size and depth limits, the form's view
+ * engine and static files (`/static/`), and Swagger (guards, filter and interceptor are global, in AppModule).
+ * Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const { api } = app.get(AppConfig);
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = api.headersTimeoutMs;
+  server.requestTimeout = api.requestTimeoutMs;
+  server.keepAliveTimeout = api.keepAliveTimeoutMs;
+
   app.disable('x-powered-by');
+  app.set('trust proxy', api.trustProxy);
   app.use(requestContextMiddleware);
+  app.use(closeConnectionsWhenShuttingDown(app.get(ShutdownState)));
+  app.use(loadSheddingMiddleware(api.maxInflightRequests));
+  app.use(SECURITY_HEADERS);
+  app.use(noStore);
+  if (api.corsOrigins) {
+    app.enableCors({
+      origin: api.corsOrigins,
+      credentials: false,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'X-Request-Id'],
+      exposedHeaders: ['X-Transaction-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(apiAliasMiddleware);
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
@@ -35,6 +94,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
           '(e.g. `/api/predict`). Every response carries `X-Transaction-Id`.',
       )
       .setVersion(PACKAGE.version)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -7,6 +7,7 @@ import { configureApp } from './app.setup';
 import { AppConfig, logLevels } from './config/app-config';
 import { loadConfig } from './config/config.module';
 import { InvalidConfigError } from './config/env.schema';
+import { enableGracefulShutdown } from './health/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   // Read and checked before Nest starts, so that a bad variable is reported once, plainly, and LOG_LEVEL applies
@@ -18,8 +19,8 @@ async function bootstrap(): Promise<void> {
     logger: logLevels(config.logLevel),
   });
   configureApp(app);
-  app.enableShutdownHooks();
-  const { host, port } = app.get(AppConfig).api;
+  const { host, port, shutdownTimeoutMs } = app.get(AppConfig).api;
+  enableGracefulShutdown(app, shutdownTimeoutMs);
   await app.listen(port, host);
   // The bound port, not the configured one: API_PORT=0 picks a free port (tests, side-by-side instances).
   const bound = (app.getHttpServer().address() as AddressInfo).port;

@@ -1,25 +1,145 @@
-import { ExecutionContext, UnauthorizedException } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  ExecutionContext,
+  Get,
+  Post,
+  UnauthorizedException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, KeyScope } from './api-key.guard';
 
 const KEY = 'a-long-enough-secret-key';
+const NEXT_KEY = 'the-next-rotated-key-0001';
+
+@Controller('logs')
+@KeyScope('logs')
+class LogsRoutes {
+  @Get()
+  list(): void {}
+
+  @Delete()
+  @KeyScope('admin')
+  clear(): void {}
+
+  @Post('ship')
+  @KeyScope('admin')
+  ship(): void {}
+}
+
+@Controller()
+class ApiRoutes {
+  @Post('predict')
+  predict(): void {}
+
+  @Get('health/live')
+  @KeyScope('open')
+  live(): void {}
+}
+
+type Handler = 'list' | 'clear' | 'ship' | 'predict' | 'live';
 
 function guard(env: Record<string, string> = {}): ApiKeyGuard {
-  return new ApiKeyGuard(new AppConfig(validateEnv(env)));
+  return new ApiKeyGuard(new AppConfig(validateEnv(env)), new Reflector());
 }
 
-function request(headers: Record<string, string | string[]>): ExecutionContext {
-  return { switchToHttp: () => ({ getRequest: () => ({ headers }) }) } as unknown as ExecutionContext;
+function call(
+  handler: Handler,
+  headers: Record<string, string | string[]> = {},
+  method = 'GET',
+): ExecutionContext {
+  const routes = handler === 'predict' || handler === 'live' ? ApiRoutes : LogsRoutes;
+  const req = { headers, method, path: `/${handler}` } as unknown as Request;
+  return {
+    getType: () => 'http',
+    getHandler: () => (routes.prototype as unknown as Record<Handler, () => void>)[handler],
+    getClass: () => routes,
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
 }
+
+const allowed = (g: ApiKeyGuard, context: ExecutionContext): boolean | string => {
+  try {
+    return g.canActivate(context);
+  } catch (error) {
+    return (error as Error).constructor.name;
+  }
+};
 
 describe(ApiKeyGuard.name, () => {
-  it('lets everyone through when API_KEY is not set', () => {
-    expect(guard().canActivate(request({}))).toBe(true);
+  it('lets everything through when API_KEY is not set, but an admin POST must say it sends JSON', () => {
+    const g = guard();
+    expect(allowed(g, call('list'))).toBe(true);
+    expect(allowed(g, call('clear', {}, 'DELETE'))).toBe(true);
+    expect(allowed(g, call('ship', { 'content-type': 'application/json' }, 'POST'))).toBe(true);
+    expect(allowed(g, call('ship', { 'content-type': 'application/json; charset=utf-8' }, 'POST'))).toBe(
+      true,
+    );
+    expect(() => g.canActivate(call('ship', {}, 'POST'))).toThrow(UnsupportedMediaTypeException);
+    expect(() =>
+      g.canActivate(call('ship', { 'content-type': 'application/x-www-form-urlencoded' }, 'POST')),
+    ).toThrow(UnsupportedMediaTypeException);
   });
 
-  it('lets a request with the right X-API-Key through', () => {
-    expect(guard({ API_KEY: KEY }).canActivate(request({ 'x-api-key': KEY }))).toBe(true);
+  it.each([
+    [
+      'admin',
+      {
+        list: true,
+        clear: 'UnauthorizedException',
+        ship: 'UnauthorizedException',
+        predict: true,
+        live: true,
+      },
+    ],
+    [
+      'logs',
+      {
+        list: 'UnauthorizedException',
+        clear: 'UnauthorizedException',
+        ship: 'UnauthorizedException',
+        predict: true,
+        live: true,
+      },
+    ],
+    [
+      'all',
+      {
+        list: 'UnauthorizedException',
+        clear: 'UnauthorizedException',
+        ship: 'UnauthorizedException',
+        predict: 'UnauthorizedException',
+        live: true,
+      },
+    ],
+  ] as const)(
+    'with API_KEY_REQUIRED_FOR=%s, asks a request without a key for it where it must',
+    (mode, expected) => {
+      const g = guard({ API_KEY: KEY, API_KEY_REQUIRED_FOR: mode });
+      const answers = Object.fromEntries(
+        (Object.keys(expected) as Handler[]).map((h) => [
+          h,
+          allowed(g, call(h, {}, h === 'ship' ? 'POST' : 'GET')),
+        ]),
+      );
+      expect(answers).toEqual(expected);
+    },
+  );
+
+  it('protects the logs by default', () => {
+    expect(allowed(guard({ API_KEY: KEY }), call('list'))).toBe('UnauthorizedException');
+  });
+
+  it('takes the key from X-API-Key or Authorization: Bearer, and each of several keys', () => {
+    const g = guard({ API_KEY: `${KEY}, ${NEXT_KEY}` });
+    expect(g.canActivate(call('list', { 'x-api-key': KEY }))).toBe(true);
+    expect(g.canActivate(call('list', { 'x-api-key': NEXT_KEY }))).toBe(true);
+    expect(g.canActivate(call('list', { authorization: `Bearer ${NEXT_KEY}` }))).toBe(true);
+    expect(g.canActivate(call('list', { authorization: `bearer   ${KEY}` }))).toBe(true);
   });
 
   it.each([
@@ -28,7 +148,12 @@ describe(ApiKeyGuard.name, () => {
     ['a prefix of the key', { 'x-api-key': KEY.slice(0, 10) }],
     ['an empty key', { 'x-api-key': '' }],
     ['the header twice', { 'x-api-key': [KEY, KEY] }],
+    ['the two keys at once', { 'x-api-key': `${KEY}, ${NEXT_KEY}` }],
+    ['a Basic authorization', { authorization: `Basic ${KEY}` }],
+    ['a Bearer token with a space in it', { authorization: `Bearer ${KEY} x` }],
   ])('refuses %s with 401', (_case, headers: Record<string, string | string[]>) => {
-    expect(() => guard({ API_KEY: KEY }).canActivate(request(headers))).toThrow(UnauthorizedException);
+    expect(() => guard({ API_KEY: `${KEY},${NEXT_KEY}` }).canActivate(call('list', headers))).toThrow(
+      UnauthorizedException,
+    );
   });
 });

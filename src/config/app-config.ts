@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EnvironmentVariables } from './env.schema';
 
 /** Nest's levels from the least verbose. */
@@ -10,6 +11,8 @@ export function logLevels(level: EnvironmentVariables['LOG_LEVEL']): LogLevel[] 
 }
 
 export interface RedisSettings {
+  /** Redis Cluster seed nodes; when set, host/port/db/url are not used. */
+  clusterNodes?: { host: string; port: number }[];
   url?: string;
   host: string;
   port: number;
@@ -18,7 +21,8 @@ export interface RedisSettings {
 }
 
 export interface ElasticsearchSettings {
-  node: string;
+  /** One URL per node: the client spreads requests over them and skips a node that fails. */
+  nodes: string[];
   username?: string;
   password?: string;
   apiKey?: string;
@@ -30,7 +34,23 @@ export interface ElasticsearchSettings {
  * never `process.env` nor ConfigService.
  */
 export class AppConfig {
-  readonly api: { host: string; port: number; apiKey?: string };
+  readonly api: {
+    host: string;
+    port: number;
+    /** Every accepted key (several during a rotation); empty: no key is asked for. */
+    apiKeys: string[];
+    apiKeyRequiredFor: EnvironmentVariables['API_KEY_REQUIRED_FOR'];
+    /** Unset: no CORS headers (same origin only); `*`: any origin, never with credentials. */
+    corsOrigins?: string[] | '*';
+    rateLimitPerMinute: number;
+    /** Express's `trust proxy` value. */
+    trustProxy: boolean | number | string;
+    maxInflightRequests: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    shutdownTimeoutMs: number;
+  };
   readonly model: { dir: string; path?: string; poolSize: number; acquireTimeoutMs: number };
   readonly logging: {
     performanceMonitoring: boolean;
@@ -41,11 +61,17 @@ export class AppConfig {
     streamKey: string;
     viewMaxSize: number;
     bufferMax: number;
+    flushIntervalMs: number;
+    /** Whether log entries keep the survey answers (LOG_INPUTS). */
+    keepInputs: boolean;
   };
   readonly shipping: {
     intervalSeconds: number;
     batchSize: number;
     archiveDir: string;
+    /** This replica's consumer in the shipping queue's group. */
+    consumerName: string;
+    claimIdleMs: number;
     /** Unset: the embedded NDJSON sink. */
     elasticsearch?: ElasticsearchSettings;
     indexes: { logs: string; message: string; perfs: string; topFunc: string; deadLetter: string };
@@ -54,7 +80,21 @@ export class AppConfig {
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
 
   constructor(e: EnvironmentVariables) {
-    this.api = { host: e.API_HOST, port: e.PORT ?? e.API_PORT, apiKey: e.API_KEY };
+    this.api = {
+      host: e.API_HOST,
+      port: e.PORT ?? e.API_PORT,
+      apiKeys: list(e.API_KEY),
+      apiKeyRequiredFor: e.API_KEY_REQUIRED_FOR,
+      corsOrigins:
+        e.CORS_ORIGINS === undefined ? undefined : e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: trustProxy(e.TRUST_PROXY),
+      maxInflightRequests: e.MAX_INFLIGHT_REQUESTS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    };
     this.model = {
       dir: e.MODEL_DIR,
       path: e.MODEL_PATH,
@@ -65,8 +105,14 @@ export class AppConfig {
       performanceMonitoring: e.ENABLE_PERFORMANCE_MONITORING,
       profileSampleRate: e.PROFILE_SAMPLE_RATE,
       redis:
-        e.REDIS_URL || e.REDIS_HOST
+        e.REDIS_CLUSTER_NODES || e.REDIS_URL || e.REDIS_HOST
           ? {
+              clusterNodes: e.REDIS_CLUSTER_NODES
+                ? list(e.REDIS_CLUSTER_NODES).map((node) => {
+                    const [host, port] = node.split(':');
+                    return { host, port: Number(port) };
+                  })
+                : undefined,
               url: e.REDIS_URL,
               host: e.REDIS_HOST ?? '127.0.0.1',
               port: e.REDIS_PORT,
@@ -78,19 +124,27 @@ export class AppConfig {
       streamKey: e.REDIS_LOG_STREAM_KEY,
       viewMaxSize: e.REDIS_LOGS_MAX_SIZE,
       bufferMax: e.LOG_BUFFER_MAX,
+      flushIntervalMs: e.LOG_FLUSH_INTERVAL_MS,
+      keepInputs: e.LOG_INPUTS === 'full',
     };
     // ES_HOST and ES_PORT, or the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT, so its .env files work.
     const [esHost, esPort] = e.ES_HOST
       ? [e.ES_HOST, e.ES_PORT]
       : [e.ELASTICSEARCH_HOST, e.ELASTICSEARCH_PORT ?? e.ES_PORT];
-    const esNode = e.ES_URL ?? (esHost ? hostUrl(esHost, esPort, e.ES_CA_CERT !== undefined) : undefined);
+    const esNodes = e.ES_URL
+      ? list(e.ES_URL)
+      : esHost
+        ? [hostUrl(esHost, esPort, e.ES_CA_CERT !== undefined)]
+        : undefined;
     this.shipping = {
       intervalSeconds: e.LOG_SHIP_INTERVAL_SECONDS,
       batchSize: e.LOG_SHIP_BATCH_SIZE,
       archiveDir: e.LOG_ARCHIVE_DIR,
-      elasticsearch: esNode
+      consumerName: consumerName(e.HOSTNAME),
+      claimIdleMs: e.LOG_SHIP_CLAIM_IDLE_MS,
+      elasticsearch: esNodes
         ? {
-            node: esNode,
+            nodes: esNodes,
             username: e.ES_USERNAME,
             password: e.ES_PASSWORD,
             apiKey: e.ES_API_KEY,
@@ -107,6 +161,31 @@ export class AppConfig {
     };
     this.logLevel = e.LOG_LEVEL;
   }
+}
+
+/** A comma-separated list, trimmed, without empty items; empty for unset. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** TRUST_PROXY as Express takes it: a boolean, a hop count, or addresses and subnets. */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') {
+    return false;
+  }
+  if (value === 'true') {
+    return true;
+  }
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** The shipping consumer's name: HOSTNAME (a pod or container name) made safe, or a random one per process. */
+function consumerName(hostname: string | undefined): string {
+  const safe = hostname?.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
+  return safe || `lungcheck-${randomUUID().slice(0, 8)}`;
 }
 
 /**

@@ -94,10 +94,19 @@ describe(AppConfig.name, () => {
   });
 
   it('builds the Elasticsearch node from ES_HOST and ES_PORT', () => {
-    expect(config({ ES_HOST: 'es', ES_PORT: '9201' }).shipping.elasticsearch?.node).toBe('http://es:9201');
-    expect(config({ ES_URL: 'https://es.example:9200', ES_HOST: 'x' }).shipping.elasticsearch?.node).toBe(
-      'https://es.example:9200',
+    expect(config({ ES_HOST: 'es', ES_PORT: '9201' }).shipping.elasticsearch?.nodes).toEqual([
+      'http://es:9201',
+    ]);
+    expect(config({ ES_URL: 'https://es.example:9200', ES_HOST: 'x' }).shipping.elasticsearch?.nodes).toEqual(
+      ['https://es.example:9200'],
     );
+  });
+
+  it('takes several Elasticsearch nodes from ES_URL', () => {
+    expect(config({ ES_URL: 'http://es1:9200, http://es2:9200' }).shipping.elasticsearch?.nodes).toEqual([
+      'http://es1:9200',
+      'http://es2:9200',
+    ]);
   });
 
   it.each([
@@ -107,7 +116,7 @@ describe(AppConfig.name, () => {
   ])(
     "reads the reference's ELASTICSEARCH_HOST and ELASTICSEARCH_PORT when ES_HOST is unset: %j",
     (raw, node) => {
-      expect(config(raw).shipping.elasticsearch?.node).toBe(node);
+      expect(config(raw).shipping.elasticsearch?.nodes).toEqual([node]);
     },
   );
 
@@ -118,7 +127,7 @@ describe(AppConfig.name, () => {
     [{ ES_HOST: 'http://es:9400', ES_PORT: '9243' }, 'http://es:9400'],
     [{ ES_HOST: 'https://es:443' }, 'https://es'],
   ])('takes the scheme from ES_HOST, or https with ES_CA_CERT: %j', (raw, node) => {
-    expect(config(raw).shipping.elasticsearch?.node).toBe(node);
+    expect(config(raw).shipping.elasticsearch?.nodes).toEqual([node]);
   });
 
   it('turns Redis on with REDIS_HOST or REDIS_URL', () => {

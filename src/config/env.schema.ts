@@ -78,8 +78,45 @@ export class EnvironmentVariables {
   @apply(Transform(emptyToUndefined), IsOptional(), ...INT('PORT', 0, 65535))
   PORT?: number;
 
-  @apply(...OPTIONAL_STRING('API_KEY'), MinLength(16, { message: 'API_KEY must be at least 16 characters' }))
+  @apply(
+    ...OPTIONAL_STRING('API_KEY'),
+    Matches(/^[^,\s]{16,}(\s*,\s*[^,\s]{16,})*$/, {
+      message: 'API_KEY must be one key, or several separated by commas, of at least 16 characters each',
+    }),
+  )
   API_KEY?: string;
+
+  @IsIn(['admin', 'logs', 'all'], { message: 'API_KEY_REQUIRED_FOR must be one of admin, logs, all' })
+  API_KEY_REQUIRED_FOR: 'admin' | 'logs' | 'all' = 'logs';
+
+  @apply(
+    ...OPTIONAL_STRING('CORS_ORIGINS'),
+    Matches(/^(\*|https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*)$/, {
+      message: 'CORS_ORIGINS must be * or comma-separated origins such as https://app.example',
+    }),
+  )
+  CORS_ORIGINS?: string;
+
+  @apply(...INT('RATE_LIMIT_PER_MINUTE', 0, 10_000_000))
+  RATE_LIMIT_PER_MINUTE = 6000;
+
+  @apply(...OPTIONAL_STRING('TRUST_PROXY'))
+  TRUST_PROXY?: string;
+
+  @apply(...INT('MAX_INFLIGHT_REQUESTS', 0, 1_000_000))
+  MAX_INFLIGHT_REQUESTS = 512;
+
+  @apply(...INT('HTTP_HEADERS_TIMEOUT_MS', 1000, 600_000))
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  @apply(...INT('HTTP_REQUEST_TIMEOUT_MS', 1000, 600_000))
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  @apply(...INT('HTTP_KEEP_ALIVE_TIMEOUT_MS', 1000, 600_000))
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  @apply(...INT('SHUTDOWN_TIMEOUT_MS', 0, 600_000))
+  SHUTDOWN_TIMEOUT_MS = 10_000;
 
   // --- Model ---
   @IsString({ message: 'MODEL_DIR must be a directory path' })
@@ -119,6 +156,14 @@ export class EnvironmentVariables {
   @apply(...OPTIONAL_STRING('REDIS_HOST'))
   REDIS_HOST?: string;
 
+  @apply(
+    ...OPTIONAL_STRING('REDIS_CLUSTER_NODES'),
+    Matches(/^[A-Za-z0-9._-]+:\d{1,5}(\s*,\s*[A-Za-z0-9._-]+:\d{1,5})*$/, {
+      message: 'REDIS_CLUSTER_NODES must be host:port pairs separated by commas',
+    }),
+  )
+  REDIS_CLUSTER_NODES?: string;
+
   @apply(...INT('REDIS_PORT', 1, 65535))
   REDIS_PORT = 6379;
 
@@ -140,6 +185,12 @@ export class EnvironmentVariables {
   @apply(...INT('LOG_BUFFER_MAX', 1, 10000000))
   LOG_BUFFER_MAX = 100000;
 
+  @apply(...INT('LOG_FLUSH_INTERVAL_MS', 1, 60_000))
+  LOG_FLUSH_INTERVAL_MS = 50;
+
+  @IsIn(['full', 'none'], { message: 'LOG_INPUTS must be one of full, none' })
+  LOG_INPUTS: 'full' | 'none' = 'full';
+
   // --- Log shipping ---
   @apply(...INT('LOG_SHIP_INTERVAL_SECONDS', 0, 86400))
   LOG_SHIP_INTERVAL_SECONDS = 10;
@@ -147,16 +198,20 @@ export class EnvironmentVariables {
   @apply(...INT('LOG_SHIP_BATCH_SIZE', 1, 10000))
   LOG_SHIP_BATCH_SIZE = 1000;
 
+  @apply(...INT('LOG_SHIP_CLAIM_IDLE_MS', 1000, 86_400_000))
+  LOG_SHIP_CLAIM_IDLE_MS = 60_000;
+
+  @apply(...OPTIONAL_STRING('HOSTNAME'))
+  HOSTNAME?: string;
+
   @IsString({ message: 'LOG_ARCHIVE_DIR must be a directory path' })
   LOG_ARCHIVE_DIR = './data/indexes';
 
   @apply(
-    Transform(emptyToUndefined),
-    IsOptional(),
-    IsUrl(
-      { protocols: ['http', 'https'], require_tld: false, require_protocol: true },
-      { message: 'ES_URL must be an http:// or https:// URL' },
-    ),
+    ...OPTIONAL_STRING('ES_URL'),
+    Matches(/^https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*$/i, {
+      message: 'ES_URL must be an http:// or https:// URL, or several separated by commas',
+    }),
   )
   ES_URL?: string;
 

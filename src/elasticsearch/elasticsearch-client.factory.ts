@@ -14,10 +14,10 @@ export class ElasticsearchConfigError extends Error {
 export const ELASTICSEARCH_REQUEST_TIMEOUT_MS = 30_000;
 export const ELASTICSEARCH_MAX_RETRIES = 1;
 
-/** The client options for the configured cluster: node, API key or basic auth, and the CA that signed its TLS cert. */
+/** The client options for the configured cluster: its nodes, API key or basic auth, and the CA that signed its TLS cert. */
 export function elasticsearchClientOptions(settings: ElasticsearchSettings): ClientOptions {
   const options: ClientOptions = {
-    node: settings.node,
+    nodes: settings.nodes,
     requestTimeout: ELASTICSEARCH_REQUEST_TIMEOUT_MS,
     maxRetries: ELASTICSEARCH_MAX_RETRIES,
     name: 'lungcheck',

@@ -1,11 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ModelPoolModule } from '../model-pool/model-pool.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { ShutdownState } from './shutdown-state';
 
+/** Health reports and probes, and the shutdown state they and the HTTP layer read (hence global). */
+@Global()
 @Module({
   imports: [ModelPoolModule],
   controllers: [HealthController],
-  providers: [HealthService],
+  providers: [HealthService, ShutdownState],
+  exports: [ShutdownState],
 })
 export class HealthModule {}

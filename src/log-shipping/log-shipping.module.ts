@@ -27,7 +27,7 @@ import { NdjsonLogSink } from './ndjson-log-sink';
       useFactory: (config: AppConfig, client: Client | null): LogSink => {
         const { elasticsearch, indexes, archiveDir } = config.shipping;
         return client && elasticsearch
-          ? new ElasticsearchLogSink(client, indexTemplates(indexes), elasticsearch.node)
+          ? new ElasticsearchLogSink(client, indexTemplates(indexes), elasticsearch.nodes.join(', '))
           : new NdjsonLogSink(archiveDir);
       },
     },

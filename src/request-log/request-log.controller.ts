@@ -1,17 +1,15 @@
-import { Controller, Delete, Get, Optional, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Optional, Query } from '@nestjs/common';
 import {
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { RequestValidationException, TemporarilyUnavailableException } from '../common/api-errors';
 import { ErrorResponseDto, ValidationErrorResponseDto } from '../common/api-errors.dto';
-import { API_KEY_HEADER, ApiKeyGuard } from '../common/api-key.guard';
+import { KeyScope } from '../common/api-key.guard';
 import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { RedisConnection } from '../redis/redis.module';
 import { LOG_LEVELS, MAX_LIMIT, parseLogQuery } from './log-query';
@@ -30,6 +28,7 @@ const StoreUnavailable = () =>
   });
 
 @ApiTags('logs')
+@KeyScope('logs')
 @Controller('logs')
 export class RequestLogController {
   constructor(
@@ -94,18 +93,9 @@ export class RequestLogController {
   }
 
   @Delete()
-  @UseGuards(ApiKeyGuard)
+  @KeyScope('admin')
   @ApiOperation({ summary: 'Empty the /logs view (entries not yet shipped stay in the shipping queue)' })
-  @ApiHeader({
-    name: API_KEY_HEADER,
-    required: false,
-    description: 'Required when the service has API_KEY set',
-  })
   @ApiOkResponse({ type: DeleteLogsResponseDto })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponseDto,
-    description: 'API_KEY is set and X-API-Key is missing or wrong',
-  })
   @StoreUnavailable()
   async clear(): Promise<DeleteLogsResponseDto> {
     const deleted = await this.fromStore(() => this.store.clearView());

@@ -168,7 +168,7 @@ suite('log shipping against a real Elasticsearch', () => {
 
   it('loses and duplicates nothing through an outage of several runs', async () => {
     const s = scope();
-    const unreachable = createElasticsearchClient({ node: 'http://127.0.0.1:9' });
+    const unreachable = createElasticsearchClient({ nodes: ['http://127.0.0.1:9'] });
     clients.push(unreachable);
     const entries: LogEntry[] = [];
     for (let run = 0; run < 3; run += 1) {

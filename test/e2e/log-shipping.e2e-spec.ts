@@ -65,7 +65,7 @@ describe('POST /logs/ship', () => {
     it('ships the queued entries to NDJSON files and answers the run report', async () => {
       const entries = [predictionEntry(), predictionEntry(), validationErrorEntry()];
       await app.get(LogStore).append(entries);
-      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({
         trigger: 'manual',
         outcome: 'shipped',
@@ -85,15 +85,25 @@ describe('POST /logs/ship', () => {
     });
 
     it('answers an idle run when nothing is queued, also under /api', async () => {
-      const res = await request(app.getHttpServer()).post('/api/logs/ship').expect(200);
+      const res = await request(app.getHttpServer()).post('/api/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({ outcome: 'idle', entries_read: 0 });
       expect(readdirSync(archiveDir)).toEqual([]);
+    });
+
+    it('refuses a POST that does not say it sends JSON, as a cross-site form would, with 415', async () => {
+      await app.get(LogStore).append([predictionEntry()]);
+      const res = await request(app.getHttpServer()).post('/logs/ship').type('form').send('x=1').expect(415);
+      expect(res.body.detail).toBe(
+        'POST /logs/ship needs Content-Type: application/json (so that no page elsewhere can trigger it)',
+      );
+      await request(app.getHttpServer()).post('/logs/ship').expect(415);
+      expect((await app.get(LogStore).queueStats()).pending).toBe(1);
     });
 
     it('is documented in Swagger with its API key header and 401', async () => {
       const { body: doc } = await request(app.getHttpServer()).get('/docs-json').expect(200);
       const ship = doc.paths['/logs/ship'].post;
-      expect(Object.keys(ship.responses).sort()).toEqual(['200', '401']);
+      expect(Object.keys(ship.responses).sort()).toEqual(['200', '401', '415']);
       expect(ship.parameters.map((p: { name: string }) => p.name)).toEqual(['X-API-Key']);
       expect(doc.components.schemas.LogStatsDto.properties.shipping).toBeDefined();
       expect(Object.keys(doc.components.schemas.ShippingRunReportDto.properties)).toEqual(
@@ -152,7 +162,7 @@ describe('POST /logs/ship', () => {
         predictionEntry({ data: { path: '/predict_proba' } }),
       ];
       await app.get(LogStore).append(entries);
-      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({
         outcome: 'shipped',
         sink: 'elasticsearch',
@@ -182,12 +192,13 @@ describe('POST /logs/ship', () => {
       await app.get(LogStore).append([predictionEntry()]);
       await request(app.getHttpServer())
         .post('/logs/ship')
+        .send({})
         .expect(200, /"outcome":"shipped"/);
       cluster.down = true;
       await app
         .get(LogStore)
         .append([predictionEntry({ timestamp: new Date(Date.now() - 120_000).toISOString() })]);
-      const res = await request(app.getHttpServer()).post('/logs/ship').expect(200);
+      const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({ outcome: 'failed', entries_shipped: 0, entries_retrying: 1 });
       expect(res.body.error).toMatch(/ConnectionError/);
       const health = await request(app.getHttpServer()).get('/health').expect(200);

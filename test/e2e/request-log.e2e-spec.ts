@@ -295,22 +295,28 @@ describe('request logging (e2e)', () => {
     const newest = (...indexes: number[]): LogEntry[] => indexes.map((i) => seeded[i]);
 
     it('lists entries newest first with the total, and pages them', async () => {
-      expect((await request(url).get('/logs').expect(200)).body).toEqual({
+      expect((await request(url).get('/logs').set('X-API-Key', API_KEY).expect(200)).body).toEqual({
         total: 5,
         logs: newest(4, 3, 2, 1, 0),
       });
-      expect((await request(url).get('/api/logs?limit=2&offset=1').expect(200)).body).toEqual({
+      expect(
+        (await request(url).get('/api/logs?limit=2&offset=1').set('X-API-Key', API_KEY).expect(200)).body,
+      ).toEqual({
         total: 5,
         logs: newest(3, 2),
       });
     });
 
     it('filters by level, path and time', async () => {
-      expect((await request(url).get('/logs?level=warning').expect(200)).body).toEqual({
+      expect(
+        (await request(url).get('/logs?level=warning').set('X-API-Key', API_KEY).expect(200)).body,
+      ).toEqual({
         total: 1,
         logs: newest(2),
       });
-      expect((await request(url).get('/logs?path=/predict&limit=1').expect(200)).body).toEqual({
+      expect(
+        (await request(url).get('/logs?path=/predict&limit=1').set('X-API-Key', API_KEY).expect(200)).body,
+      ).toEqual({
         total: 4,
         logs: newest(4),
       });
@@ -318,6 +324,7 @@ describe('request logging (e2e)', () => {
         (
           await request(url)
             .get('/logs')
+            .set('X-API-Key', API_KEY)
             .query({ since: '2025-01-01T11:30:00+01:00', level: 'INFO' })
             .expect(200)
         ).body,
@@ -325,7 +332,10 @@ describe('request logging (e2e)', () => {
     });
 
     it('answers bad parameters with a 422 in the FastAPI shape', async () => {
-      const res = await request(url).get('/logs?limit=5000&level=DEBUG').expect(422);
+      const res = await request(url)
+        .get('/logs?limit=5000&level=DEBUG')
+        .set('X-API-Key', API_KEY)
+        .expect(422);
       expect(res.body.detail.map((d: { type: string; loc: string[] }) => [d.type, d.loc])).toEqual([
         ['less_than_equal', ['query', 'limit']],
         ['enum', ['query', 'level']],
@@ -334,7 +344,7 @@ describe('request logging (e2e)', () => {
     });
 
     it('computes the stats of the view and reports the shipping backlog', async () => {
-      const res = await request(url).get('/logs/stats').expect(200);
+      const res = await request(url).get('/logs/stats').set('X-API-Key', API_KEY).expect(200);
       expect(res.body).toEqual({
         total: 5,
         by_level: { INFO: 3, WARNING: 1, ERROR: 1 },
@@ -357,7 +367,10 @@ describe('request logging (e2e)', () => {
       await request(url).delete('/logs').set('X-API-Key', 'wrong-key-of-some-length').expect(401);
       const res = await request(url).delete('/logs').set('X-API-Key', API_KEY).expect(200);
       expect(res.body).toEqual({ message: 'Logs supprimés avec succès', deleted: 5 });
-      expect((await request(url).get('/logs').expect(200)).body).toEqual({ total: 0, logs: [] });
+      expect((await request(url).get('/logs').set('X-API-Key', API_KEY).expect(200)).body).toEqual({
+        total: 0,
+        logs: [],
+      });
       expect((await app.get(LogStore).queueStats()).pending).toBe(before.pending);
     });
   });
