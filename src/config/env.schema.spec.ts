@@ -43,7 +43,22 @@ describe('validateEnv', () => {
     ['PROFILE_SAMPLE_RATE', '2', 'PROFILE_SAMPLE_RATE must be a number from 0 to 1'],
     ['ES_URL', 'localhost:9200', 'ES_URL must be an http:// or https:// URL'],
     ['ES_INDEX_LOGS', 'Bad Name', 'ES_INDEX_LOGS must be a lower-case Elasticsearch index name'],
-    ['API_KEY', 'short', 'API_KEY must be at least 16 characters'],
+    [
+      'API_KEY',
+      'short',
+      'API_KEY must be one key, or several separated by commas, of at least 16 characters each',
+    ],
+    ['API_KEY', 'a-long-enough-key-1,short', 'API_KEY must be one key, or several separated by commas'],
+    ['API_KEY_REQUIRED_FOR', 'everything', 'API_KEY_REQUIRED_FOR must be one of admin, logs, all'],
+    ['CORS_ORIGINS', 'example.com', 'CORS_ORIGINS must be * or comma-separated origins'],
+    ['REDIS_CLUSTER_NODES', 'a:1,b', 'REDIS_CLUSTER_NODES must be host:port pairs separated by commas'],
+    [
+      'ES_URL',
+      'http://a:9200,ftp://b',
+      'ES_URL must be an http:// or https:// URL, or several separated by commas',
+    ],
+    ['LOG_INPUTS', 'some', 'LOG_INPUTS must be one of full, none'],
+    ['MAX_INFLIGHT_REQUESTS', '-1', 'MAX_INFLIGHT_REQUESTS must be an integer from 0 to 1000000'],
     ['ES_HOST', 'bad host', 'ES_HOST must be a host name, optionally with http:// or https:// and a port'],
     [
       'ES_HOST',
@@ -65,7 +80,7 @@ describe('validateEnv', () => {
       throw new Error('expected the environment to be refused');
     };
     const secret = message({ API_KEY: 'hunter2secret' });
-    expect(secret).toContain('API_KEY must be at least 16 characters (got a hidden value)');
+    expect(secret).toContain('of at least 16 characters each (got a hidden value)');
     expect(secret).not.toContain('hunter2secret');
     const url = message({ REDIS_URL: 'http://admin:s3cr3t@cache:6379' });
     expect(url).toContain('"http://***@cache:6379"');
@@ -80,7 +95,7 @@ describe('validateEnv', () => {
 });
 
 describe(AppConfig.name, () => {
-  const config = (raw: Record<string, string>) => new AppConfig(validateEnv(raw));
+  const config = (raw: Record<string, string> = {}) => new AppConfig(validateEnv(raw));
 
   it('prefers PORT over API_PORT', () => {
     expect(config({ API_PORT: '9000' }).api.port).toBe(9000);
@@ -128,6 +143,53 @@ describe(AppConfig.name, () => {
     [{ ES_HOST: 'https://es:443' }, 'https://es'],
   ])('takes the scheme from ES_HOST, or https with ES_CA_CERT: %j', (raw, node) => {
     expect(config(raw).shipping.elasticsearch?.nodes).toEqual([node]);
+  });
+
+  it('reads the production settings: keys, CORS, proxy, limits, timeouts, cluster nodes, consumer', () => {
+    const c = config({
+      API_KEY: 'a-long-enough-key-0001 , a-long-enough-key-0002',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      TRUST_PROXY: '2',
+      REDIS_CLUSTER_NODES: 'r1:7000, r2:7001',
+      HOSTNAME: 'lungcheck-7d9f/pod 1',
+      LOG_INPUTS: 'none',
+    });
+    expect(c.api).toMatchObject({
+      apiKeys: ['a-long-enough-key-0001', 'a-long-enough-key-0002'],
+      apiKeyRequiredFor: 'logs',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: 2,
+      rateLimitPerMinute: 6000,
+      maxInflightRequests: 512,
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(c.logging.redis?.clusterNodes).toEqual([
+      { host: 'r1', port: 7000 },
+      { host: 'r2', port: 7001 },
+    ]);
+    expect(c.logging).toMatchObject({ keepInputs: false, flushIntervalMs: 50 });
+    expect(c.shipping.consumerName).toBe('lungcheck-7d9f-pod-1');
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['1', 1],
+    ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8, 127.0.0.1'],
+  ])('takes TRUST_PROXY=%j as %j', (value, expected) => {
+    expect(config(value === undefined ? {} : { TRUST_PROXY: value }).api.trustProxy).toEqual(expected);
+  });
+
+  it('allows any origin with CORS_ORIGINS=*, and none when it is unset', () => {
+    expect(config({ CORS_ORIGINS: '*' }).api.corsOrigins).toBe('*');
+    expect(config().api.corsOrigins).toBeUndefined();
+  });
+
+  it('names the shipping consumer of a process without HOSTNAME at random, one name per process', () => {
+    const a = config().shipping.consumerName;
+    expect(a).toMatch(/^lungcheck-[0-9a-f]{8}$/);
+    expect(config().shipping.consumerName).not.toBe(a);
   });
 
   it('turns Redis on with REDIS_HOST or REDIS_URL', () => {
