@@ -17,6 +17,11 @@ export interface ErrorReply {
   status: number;
   detail: string | ValidationDetail[];
   headers: Record<string, string>;
+  /**
+   * A body a library built on purpose (a failed health check's report), sent as it is instead of `detail`: an
+   * HttpException whose response is an object without Nest's `message`.
+   */
+  body?: object;
 }
 
 function messageOf(exception: HttpException): string {
@@ -41,7 +46,14 @@ export function errorReply(exception: unknown): ErrorReply {
       exception instanceof TemporarilyUnavailableException
         ? { 'Retry-After': String(exception.retryAfterSeconds) }
         : {};
-    return { status: exception.getStatus(), detail: messageOf(exception), headers };
+    const response = exception.getResponse();
+    const body = typeof response === 'object' && !('message' in response) ? response : undefined;
+    return {
+      status: exception.getStatus(),
+      detail: messageOf(exception),
+      headers,
+      ...(body ? { body } : {}),
+    };
   }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal Server Error', headers: {} };
 }
@@ -73,7 +85,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const transactionId = (currentRequest() ?? requestContextOf(req))?.transactionId;
-    const body = { detail: reply.detail, transaction_id: transactionId };
+    const body = reply.body ?? { detail: reply.detail, transaction_id: transactionId };
     if (this.requestLog?.watch(req, res)) {
       this.requestLog.noteResult(req, body);
     }

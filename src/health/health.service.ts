@@ -1,9 +1,17 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { PACKAGE } from '../common/package-info';
+import { within } from '../common/within';
 import { LogShippingService, type ShippingStatus } from '../log-shipping/log-shipping.service';
 import { ModelRegistry } from '../model-pool/model-registry';
+import { RedisConnection } from '../redis/redis.module';
 import { RequestLogService } from '../request-log/request-log.service';
-import { RedisHealthIndicator } from './health-indicator';
+import { ShutdownState } from './shutdown-state';
+
+/**
+ * How long a health check waits for Redis: the whole answer stays within a second whatever Redis does (a frozen
+ * Redis keeps its connection open and answers nothing; its commands fail only after 5 s).
+ */
+export const HEALTH_CHECK_TIMEOUT_MS = 800;
 
 /**
  * The reference's /health body. `status` follows the model; with the model up, a configured Redis that does not
@@ -22,7 +30,7 @@ export interface HealthReport {
     dropped_in_memory: number;
     write_failures: number;
   };
-  /** Log shipping to Elasticsearch (or the NDJSON archive): last run, totals, queue backlog. */
+  /** Log shipping (Elasticsearch or the NDJSON archive): last run, totals, backlog; absent if Redis did not answer. */
   shipping?: ShippingStatus;
 }
 
@@ -30,19 +38,21 @@ export interface HealthReport {
 export class HealthService {
   constructor(
     private readonly registry: ModelRegistry,
-    @Optional() private readonly redis?: RedisHealthIndicator,
+    private readonly redis: RedisConnection,
+    private readonly shutdown: ShutdownState,
     @Optional() private readonly shipping?: LogShippingService,
     @Optional() private readonly requestLog?: RequestLogService,
   ) {}
 
   async check(): Promise<HealthReport> {
     const modelLoaded = this.registry.isLoaded();
-    const redisConnected = this.redis
-      ? await Promise.resolve(this.redis.isConnected()).catch(() => false)
-      : false;
+    const [redisConnected, shipping] = await Promise.all([
+      this.redis.answers(HEALTH_CHECK_TIMEOUT_MS),
+      this.shipping ? within(this.shipping.status(), HEALTH_CHECK_TIMEOUT_MS, undefined) : undefined,
+    ]);
     const pipeline = this.requestLog?.pipeline();
     return {
-      status: !modelLoaded ? 'unhealthy' : this.redis?.configured && !redisConnected ? 'degraded' : 'healthy',
+      status: !modelLoaded ? 'unhealthy' : this.redis.configured && !redisConnected ? 'degraded' : 'healthy',
       model_loaded: modelLoaded,
       redis_connected: redisConnected,
       version: PACKAGE.version,
@@ -56,7 +66,14 @@ export class HealthService {
             },
           }
         : {}),
-      ...(this.shipping ? { shipping: await this.shipping.status() } : {}),
+      ...(shipping ? { shipping } : {}),
     };
+  }
+
+  /** Whether this process should get traffic: its models are loaded and it is not shutting down. */
+  ready(): { ready: boolean; models_loaded: boolean; shutting_down: boolean } {
+    const modelsLoaded = this.registry.isLoaded();
+    const shuttingDown = this.shutdown.shuttingDown;
+    return { ready: modelsLoaded && !shuttingDown, models_loaded: modelsLoaded, shutting_down: shuttingDown };
   }
 }

@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { RedisHealthIndicator } from '../health/health-indicator';
+import { within } from '../common/within';
 import { createRedisClient } from './redis-client.factory';
 
 /** The ioredis client, or null when Redis is not configured (REDIS_HOST / REDIS_URL unset). */
@@ -15,7 +15,7 @@ const QUIT_TIMEOUT_MS = 2000;
  * lost connection once per outage rather than once per reconnection attempt.
  */
 @Injectable()
-export class RedisConnection implements RedisHealthIndicator, OnApplicationShutdown {
+export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   private lostAt: number | null = null;
 
@@ -38,8 +38,21 @@ export class RedisConnection implements RedisHealthIndicator, OnApplicationShutd
     return this.client !== null;
   }
 
+  /** Whether the connection is up (a frozen Redis keeps a connection that looks up: see answers()). */
   isConnected(): boolean {
     return this.client?.status === 'ready';
+  }
+
+  /** Whether Redis answers a PING within `timeoutMs`: false when not configured, down or frozen. */
+  answers(timeoutMs: number): Promise<boolean> {
+    if (!this.client || !this.isConnected()) {
+      return Promise.resolve(false);
+    }
+    return within(
+      this.client.ping().then(() => true),
+      timeoutMs,
+      false,
+    );
   }
 
   /** Where the connection goes, for messages to people: host, port and database, never credentials. */
@@ -83,8 +96,7 @@ export class RedisConnection implements RedisHealthIndicator, OnApplicationShutd
       },
     },
     RedisConnection,
-    { provide: RedisHealthIndicator, useExisting: RedisConnection },
   ],
-  exports: [REDIS_CLIENT, RedisConnection, RedisHealthIndicator],
+  exports: [REDIS_CLIENT, RedisConnection],
 })
 export class RedisModule {}

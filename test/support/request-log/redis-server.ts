@@ -18,11 +18,28 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** A throw-away redis-server on `port`, without persistence; resolves once it answers PING. */
-export async function startRedisServer(port: number): Promise<{ stop(): Promise<void> }> {
+export interface RedisServer {
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, and waits for the exit: what it had not written to disk is gone. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a frozen Redis keeps its connections open and answers nothing. */
+  freeze(): void;
+  thaw(): void;
+}
+
+/**
+ * A throw-away redis-server on `port`; resolves once it answers PING. Without `dataDir` it keeps nothing; with one
+ * it writes every command to an append-only file there (fsync always), so a restart on the same folder finds its
+ * data again.
+ */
+export async function startRedisServer(port: number, dataDir?: string): Promise<RedisServer> {
+  const persistence = dataDir
+    ? ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+    : ['--save', '', '--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', ...persistence],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -40,12 +57,17 @@ export async function startRedisServer(port: number): Promise<{ stop(): Promise<
     { intervalMs: 20 },
   );
   probe.disconnect();
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill(signal);
+      await exited;
+    }
+  };
   return {
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
   };
 }
