@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isPlainObject } from '../common/is-plain-object';
 import { RequestContext, requestContextOf } from '../common/request-context';
 import { AppConfig } from '../config/app-config';
 import { RedisConnection } from '../redis/redis.module';
@@ -20,13 +21,25 @@ const SHUTDOWN_FLUSH_MS = 3000;
 /** What the recorder keeps about a request it watches until the response ends. */
 interface Watched {
   ctx: RequestContext;
+  /** The routed path, as logged. */
+  path: string;
   profile?: ProfileStart;
   sample?: Promise<V8Sample | undefined>;
 }
 
-/** The request path as routed: no query string, no `/api` alias prefix. */
-export function routedPath(originalUrl: string): string {
-  const path = originalUrl.split('?', 1)[0] || '/';
+/**
+ * The request path as routed: no query string, no `/api` alias prefix. A request target in absolute form
+ * (`POST http://host/predict`, as sent to a proxy) is routed by its path, and logged so; the asterisk form
+ * (`OPTIONS *`) has no path and is not an API call (undefined).
+ */
+export function routedPath(originalUrl: string): string | undefined {
+  let path = originalUrl.split('?', 1)[0] || '/';
+  if (!path.startsWith('/')) {
+    if (!URL.canParse(originalUrl)) {
+      return undefined;
+    }
+    path = new URL(originalUrl).pathname;
+  }
   if (path === '/api') {
     return '/';
   }
@@ -34,8 +47,8 @@ export function routedPath(originalUrl: string): string {
 }
 
 /** Whether calls to this path are recorded at all. */
-export function isLoggedPath(path: string): boolean {
-  return !UNLOGGED_PATHS.test(path) && !STATIC_ASSET.test(path);
+export function isLoggedPath(path: string | undefined): path is string {
+  return path !== undefined && !UNLOGGED_PATHS.test(path) && !STATIC_ASSET.test(path);
 }
 
 /** A page view (a GET answered with HTML, such as the form), not an API call. */
@@ -62,6 +75,8 @@ export class RequestLogService implements OnModuleDestroy {
   private readonly buffer: LogWriteBuffer;
   private readonly sampler?: V8Sampler;
   private readonly monitoring: boolean;
+  /** LOG_INPUTS: whether entries keep the survey answers (the request body, and the values a 422 echoes). */
+  private readonly keepInputs: boolean;
   private recordFailures = 0;
 
   constructor(
@@ -71,6 +86,7 @@ export class RequestLogService implements OnModuleDestroy {
   ) {
     const { performanceMonitoring, profileSampleRate, bufferMax } = config.logging;
     this.monitoring = performanceMonitoring;
+    this.keepInputs = config.logging.keepInputs;
     this.sampler =
       performanceMonitoring && profileSampleRate > 0 ? new V8Sampler(profileSampleRate) : undefined;
     this.buffer = new LogWriteBuffer(store, {
@@ -93,10 +109,11 @@ export class RequestLogService implements OnModuleDestroy {
       return true;
     }
     const ctx = requestContextOf(req);
-    if (!ctx || !isLoggedPath(routedPath(req.originalUrl))) {
+    const path = routedPath(req.originalUrl);
+    if (!ctx || !isLoggedPath(path)) {
       return false;
     }
-    const watched: Watched = { ctx };
+    const watched: Watched = { ctx, path };
     this.watched.set(req, watched);
     res.once('finish', () => {
       try {
@@ -184,11 +201,11 @@ export class RequestLogService implements OnModuleDestroy {
         buildLogEntry({
           transactionId: ctx.transactionId,
           method: req.method,
-          path: routedPath(req.originalUrl),
+          path: watched.path,
           statusCode: res.statusCode,
           latencyNs,
-          body: req.body as unknown,
-          result: ctx.loggedResult,
+          body: this.keepInputs ? (req.body as unknown) : undefined,
+          result: this.keepInputs ? ctx.loggedResult : withoutInputs(ctx.loggedResult),
           model: ctx.model ?? null,
           metrics,
           at,
@@ -215,6 +232,23 @@ export class RequestLogService implements OnModuleDestroy {
     this.recordFailures += 1;
     this.logger.error(`Recording a request log entry failed: ${errorText(error)}`);
   }
+}
+
+/** A result without the answers it echoes: a 422's problems keep their location and type, not the values sent. */
+export function withoutInputs(result: unknown): unknown {
+  if (!isPlainObject(result) || !Array.isArray(result.detail)) {
+    return result;
+  }
+  return {
+    ...result,
+    detail: result.detail.map((problem: unknown) => {
+      if (!isPlainObject(problem)) {
+        return problem;
+      }
+      const { input: _input, ...kept } = problem;
+      return kept;
+    }),
+  };
 }
 
 function errorText(error: unknown): string {

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { connect } from 'node:net';
 import request from 'supertest';
 import type { LogEntry } from '../../src/request-log/log-entry';
 import { LOGGED_JSON_MAX_CHARS } from '../../src/request-log/log-entry.factory';
@@ -389,6 +390,52 @@ describe('request logging (e2e)', () => {
         message: 'Logs supprimés avec succès',
         deleted: 1,
       });
+    });
+
+    it('keeps no survey answer with LOG_INPUTS=none: no input, and no value echoed by a 422', async () => {
+      app = await createTestApp({ env: { LOG_INPUTS: 'none', MODEL_POOL_SIZE: '1' } });
+      const url = await listen(app);
+      await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+      await request(url)
+        .post('/predict')
+        .send({ ...EXAMPLE_REQUEST, AGE: 150 })
+        .expect(422);
+      const [refused, answered] = await loggedEntries(app, 2);
+      expect(answered.data.input_data).toBeNull();
+      expect(answered.message).toContain(' - Input: null - ');
+      expect(answered.data.result).toMatchObject({ prediction: 1 });
+      expect(refused.data.input_data).toBeNull();
+      expect(refused.data.result).toMatchObject({
+        detail: [
+          { type: 'less_than_equal', loc: ['body', 'AGE'], msg: 'Input should be less than or equal to 120' },
+        ],
+      });
+      expect(JSON.stringify(refused)).not.toContain('150');
+    });
+
+    it('logs a request to an absolute URL under its routed path, and OPTIONS * not at all', async () => {
+      app = await createTestApp({ env: { MODEL_POOL_SIZE: '1' } });
+      const url = new URL(await listen(app));
+      const body = JSON.stringify(EXAMPLE_REQUEST);
+      const raw = (head: string, payload = ''): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const socket = connect(Number(url.port), url.hostname, () => socket.end(head + payload));
+          let answer = '';
+          socket.on('data', (chunk) => (answer += chunk.toString()));
+          socket.on('end', () => resolve(answer));
+          socket.on('error', reject);
+        });
+      const options = await raw('OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(options).toMatch(/^HTTP\/1\.1 \d{3}/);
+      const answer = await raw(
+        `POST http://evil.example/predict HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+        body,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      const logs = await loggedEntries(app, 1);
+      expect(logs.map((entry) => `${entry.data.method} ${entry.data.path}`)).toEqual(['POST /predict']);
+      expect(logs[0].message).toContain('API Call - POST /predict - Status: 200');
     });
 
     it('records no profile with ENABLE_PERFORMANCE_MONITORING=false', async () => {
