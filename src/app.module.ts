@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { InfoModule } from './info/info.module';
 import { LogShippingModule } from './log-shipping/log-shipping.module';
 import { ModelPoolModule } from './model-pool/model-pool.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RequestLogInterceptor } from './request-log/request-log.interceptor';
 import { RequestLogModule } from './request-log/request-log.module';
@@ -33,6 +34,7 @@ import { WebModule } from './web/web.module';
     RequestLogModule,
     LogShippingModule,
     WebModule,
+    MonitoringModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -11,6 +11,7 @@ import { requestContextMiddleware, restoreRequestContext } from './common/reques
 import { AppConfig } from './config/app-config';
 import { closeConnectionsWhenShuttingDown } from './health/graceful-shutdown';
 import { ShutdownState } from './health/shutdown-state';
+import { MetricsService } from './monitoring/metrics.service';
 import { configureViews } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
@@ -63,6 +64,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.disable('x-powered-by');
   app.set('trust proxy', api.trustProxy);
   app.use(requestContextMiddleware);
+  app.use(app.get(MetricsService).middleware);
   app.use(closeConnectionsWhenShuttingDown(app.get(ShutdownState)));
   app.use(loadSheddingMiddleware(api.maxInflightRequests));
   app.use(SECURITY_HEADERS);
