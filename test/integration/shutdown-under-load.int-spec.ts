@@ -1,0 +1,123 @@
+import type Redis from 'ioredis';
+import { Agent, request } from 'node:http';
+import type { LogEntry } from '../../src/request-log/log-entry';
+import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
+import { startService } from '../support/service-process';
+
+const DB = 13;
+const CLIENTS = 20;
+const BODY = JSON.stringify(EXAMPLE_REQUEST);
+
+interface Outcome {
+  id: string;
+  status?: number;
+  /** The connection error, for a request that got no answer. */
+  error?: string;
+  /** Whether the answer said Connection: close. */
+  closing?: boolean;
+}
+
+function post(url: string, agent: Agent, id: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${url}/predict`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(BODY),
+          'x-request-id': id,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ id, status: res.statusCode, closing: res.headers.connection === 'close' }),
+        );
+        res.on('error', (error: NodeJS.ErrnoException) =>
+          resolve({ id, error: error.code ?? error.message }),
+        );
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ id, error: error.code ?? error.message }));
+    req.end(BODY);
+  });
+}
+
+/**
+ * The finding: SIGTERM under load answered thousands of 500s ("No model is loaded") and reset connections, and the
+ * 500s' entries were lost. Now: 20 clients send continuously over keep-alive connections, SIGTERM arrives mid-run;
+ * every request the server accepted gets a complete 2xx, none is reset, the process exits 0, and the entry of every
+ * answered request is in Redis afterwards.
+ */
+describe('SIGTERM under load', () => {
+  let redis: Redis;
+  let keys: ReturnType<typeof testKeys>;
+
+  beforeAll(async () => {
+    redis = await testRedis(DB);
+    keys = testKeys(redis, 'shutdown');
+  });
+  afterAll(async () => {
+    await keys.cleanUp();
+    await redis.quit();
+  });
+
+  it('finishes every accepted request with a 2xx, resets none, exits 0 and loses no log entry', async () => {
+    const service = startService({
+      REDIS_HOST,
+      REDIS_PORT: String(REDIS_PORT),
+      REDIS_DB: String(DB),
+      REDIS_LOGS_KEY: `${keys.prefix}:view`,
+      REDIS_LOG_STREAM_KEY: `${keys.prefix}:stream`,
+      REDIS_LOGS_MAX_SIZE: '100000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      MODEL_POOL_SIZE: '2',
+    });
+    const url = await service.url;
+
+    const outcomes: Outcome[] = [];
+    let signalled = false;
+    const client = async (n: number): Promise<void> => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      for (let i = 0; ; i += 1) {
+        const outcome = await post(url, agent, `c${n}-${i}`);
+        outcomes.push(outcome);
+        // Once the server has stopped accepting, a client finds no one listening: its run is over.
+        if (outcome.error !== undefined && signalled) {
+          break;
+        }
+      }
+      agent.destroy();
+    };
+    const clients = Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    signalled = true;
+    service.child.kill('SIGTERM');
+    await clients;
+    const exit = await service.exit;
+
+    const answered = outcomes.filter((o) => o.status !== undefined);
+    const failed = outcomes.filter((o) => o.error !== undefined);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(answered.length).toBeGreaterThan(CLIENTS);
+    expect(answered.filter((o) => o.status !== 200)).toEqual([]);
+    // Requests that got no answer are those the server never accepted: refused, or sent on a socket it was
+    // closing while idle. None of them is in the log: no accepted request was reset.
+    expect(failed.every((o) => ['ECONNREFUSED', 'ECONNRESET', 'socket hang up'].includes(o.error!))).toBe(
+      true,
+    );
+
+    const logged = (await redis.xrange(`${keys.prefix}:stream`, '-', '+')).map(
+      ([, fields]) => (JSON.parse(fields[1]) as LogEntry).data.transaction_id,
+    );
+    const loggedIds = new Set(logged);
+    expect(logged.length).toBe(loggedIds.size);
+    expect(answered.filter((o) => !loggedIds.has(o.id))).toEqual([]);
+    expect(failed.filter((o) => loggedIds.has(o.id))).toEqual([]);
+    expect(loggedIds.size).toBe(answered.length);
+    expect(service.output()).toMatch(/SIGTERM: not ready any more[\s\S]*Stopped/);
+  }, 120_000);
+});
