@@ -104,6 +104,8 @@ describe('SIGTERM under load', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(answered.length).toBeGreaterThan(CLIENTS);
     expect(answered.filter((o) => o.status !== 200)).toEqual([]);
+    // The requests in progress when the signal came were answered with Connection: close.
+    expect(answered.some((o) => o.closing)).toBe(true);
     // Requests that got no answer are those the server never accepted: refused, or sent on a socket it was
     // closing while idle. None of them is in the log: no accepted request was reset.
     expect(failed.every((o) => ['ECONNREFUSED', 'ECONNRESET', 'socket hang up'].includes(o.error!))).toBe(
