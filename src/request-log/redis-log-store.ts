@@ -10,11 +10,21 @@ export interface RedisLogStoreOptions extends LogStoreLimits {
   viewKey: string;
   /** The stream the shipper reads (REDIS_LOG_STREAM_KEY); its drop counter lives at `<streamKey>:dropped`. */
   streamKey: string;
+  /** This process's consumer in the group (HOSTNAME): each replica reads its own share of the queue. */
+  consumer?: string;
+  /** Entries another consumer has held unacknowledged this long are taken over (LOG_SHIP_CLAIM_IDLE_MS). */
+  claimIdleMs?: number;
+  /** A consumer that holds nothing and was idle this long is a replica gone for good: it is removed (a day). */
+  consumerMaxIdleMs?: number;
 }
 
-/** The stream's consumer group and its one consumer: every process reading the queue reads the same pending list. */
+/** The stream's consumer group, shared by every replica; each replica is a consumer of its own in it. */
 const GROUP = 'shipper';
-const CONSUMER = 'shipper';
+const DEFAULT_CONSUMER = 'shipper';
+const DEFAULT_CLAIM_IDLE_MS = 60_000;
+const DEFAULT_CONSUMER_MAX_IDLE_MS = 24 * 3600_000;
+/** How often a store looks for such consumers. */
+const CONSUMER_SWEEP_INTERVAL_MS = 3600_000;
 
 /** Entries per script call, so one call never holds Redis long; a batch bigger than this is split. */
 const CHUNK = 500;
@@ -53,12 +63,18 @@ type StreamReply = [string, StreamMessage[]][] | null;
 
 /**
  * Log entries in Redis: the view is a list (LPUSH + LTRIM to REDIS_LOGS_MAX_SIZE, newest at the head) and the
- * shipping queue a stream with a consumer group, bounded at LOG_BUFFER_MAX with drops counted. The shipper reads
- * with XREADGROUP (its pending entries first, then new ones) and acknowledges with XACK + XDEL.
+ * shipping queue a stream with a consumer group, bounded at LOG_BUFFER_MAX with drops counted. Each replica is a
+ * consumer of the group: it reads its own pending entries first, then takes over those another consumer has held
+ * unacknowledged for `claimIdleMs` (a replica that died mid-run, XAUTOCLAIM), then new ones (XREADGROUP); it
+ * acknowledges with XACK + XDEL.
  */
 export class RedisLogStore extends LogStore {
   private readonly droppedKey: string;
   private readonly lastBatchKey: string;
+  private readonly consumer: string;
+  private readonly claimIdleMs: number;
+  private readonly consumerMaxIdleMs: number;
+  private lastSweepMs = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -67,6 +83,9 @@ export class RedisLogStore extends LogStore {
     super();
     this.droppedKey = `${options.streamKey}:dropped`;
     this.lastBatchKey = `${options.streamKey}:last-batch:${randomUUID()}`;
+    this.consumer = options.consumer ?? DEFAULT_CONSUMER;
+    this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
+    this.consumerMaxIdleMs = options.consumerMaxIdleMs ?? DEFAULT_CONSUMER_MAX_IDLE_MS;
   }
 
   async append(entries: readonly LogEntry[], droppedBefore = 0): Promise<void> {
@@ -126,8 +145,13 @@ export class RedisLogStore extends LogStore {
       cursor = batch.lastId;
     }
     if (read.length < count) {
+      read.push(...(await this.claimAbandoned(count - read.length)));
+    }
+    if (read.length < count) {
       read.push(...(await this.readGroup(count - read.length, '>')).entries);
     }
+    // Housekeeping: a failure here must not fail the read; the next sweep, an hour later, tries again.
+    await this.sweepConsumers().catch(() => undefined);
     return read;
   }
 
@@ -207,7 +231,7 @@ export class RedisLogStore extends LogStore {
         this.redis.xreadgroup(
           'GROUP',
           GROUP,
-          CONSUMER,
+          this.consumer,
           'COUNT',
           count,
           'STREAMS',
@@ -216,9 +240,50 @@ export class RedisLogStore extends LogStore {
         ) as Promise<StreamReply>,
     );
     const messages = reply?.[0]?.[1] ?? [];
+    return {
+      entries: await this.parseDelivered(messages),
+      delivered: messages.length,
+      lastId: messages[messages.length - 1]?.[0] ?? id,
+    };
+  }
+
+  /**
+   * Entries other consumers (replicas) were given and have not acknowledged for `claimIdleMs`, now this one's
+   * (XAUTOCLAIM, oldest first, at most `count`). Entries trimmed away meanwhile come back as deleted ids, which Redis
+   * drops from the pending list itself.
+   */
+  private async claimAbandoned(count: number): Promise<QueuedLogEntry[]> {
+    const claimed: QueuedLogEntry[] = [];
+    let cursor = '0-0';
+    // A bounded walk: each step scans at most `count` pending entries.
+    for (let step = 0; step < 10 && claimed.length < count; step += 1) {
+      const [next, messages] = (await this.withGroup(() =>
+        this.redis.xautoclaim(
+          this.options.streamKey,
+          GROUP,
+          this.consumer,
+          this.claimIdleMs,
+          cursor,
+          'COUNT',
+          count - claimed.length,
+        ),
+      )) as [string, StreamMessage[]];
+      claimed.push(...(await this.parseDelivered(messages)));
+      if (next === '0-0') {
+        break;
+      }
+      cursor = next;
+    }
+    return claimed;
+  }
+
+  /**
+   * Entries delivered to this consumer, parsed. Pending entries trimmed away since their delivery come back without
+   * fields; they were counted as dropped when the trim removed them. An entry that no longer parses (written by hand
+   * or corrupted) cannot be shipped either, and is counted as dropped here. Both are acknowledged and skipped.
+   */
+  private async parseDelivered(messages: StreamMessage[]): Promise<QueuedLogEntry[]> {
     const entries: QueuedLogEntry[] = [];
-    // Trimmed entries (no fields) were counted as dropped when the trim removed them; an entry that no longer
-    // parses (written by hand or corrupted) cannot be shipped either, and is counted as dropped here.
     const gone: string[] = [];
     let corrupt = 0;
     for (const [queueId, fields] of messages) {
@@ -236,7 +301,31 @@ export class RedisLogStore extends LogStore {
     if (gone.length > 0) {
       await this.ack(gone);
     }
-    return { entries, delivered: messages.length, lastId: messages[messages.length - 1]?.[0] ?? id };
+    return entries;
+  }
+
+  /** At most hourly: removes the consumers (replicas gone for good) that hold nothing and were idle for a day. */
+  private async sweepConsumers(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastSweepMs < CONSUMER_SWEEP_INTERVAL_MS) {
+      return;
+    }
+    this.lastSweepMs = now;
+    const consumers = (await this.redis.xinfo('CONSUMERS', this.options.streamKey, GROUP)) as unknown[][];
+    for (const fields of consumers) {
+      const info = Object.fromEntries(
+        Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]),
+      ) as { name?: string; pending?: number; idle?: number; inactive?: number };
+      const idle = Math.min(Number(info.idle ?? 0), Number(info.inactive ?? info.idle ?? 0));
+      if (
+        info.name &&
+        info.name !== this.consumer &&
+        Number(info.pending) === 0 &&
+        idle > this.consumerMaxIdleMs
+      ) {
+        await this.redis.xgroup('DELCONSUMER', this.options.streamKey, GROUP, info.name);
+      }
+    }
   }
 
   /** Runs a group command, creating the group first if the stream or its group does not exist yet (or any more). */

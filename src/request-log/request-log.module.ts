@@ -12,8 +12,9 @@ import { RequestLogService } from './request-log.service';
 /** Redis when it is configured, the embedded in-process store otherwise. */
 function createLogStore(config: AppConfig, redis: Redis | null): LogStore {
   const { viewKey, streamKey, viewMaxSize, bufferMax } = config.logging;
+  const { consumerName: consumer, claimIdleMs } = config.shipping;
   return redis
-    ? new RedisLogStore(redis, { viewKey, streamKey, viewMaxSize, bufferMax })
+    ? new RedisLogStore(redis, { viewKey, streamKey, viewMaxSize, bufferMax, consumer, claimIdleMs })
     : new MemoryLogStore({ viewMaxSize, bufferMax });
 }
 

@@ -82,7 +82,7 @@ describe('log shipping from POST /predict to the bulk body, through the real Red
       .expect(422);
     await loggedEntries(app, 2);
 
-    const report = await request(url).post('/logs/ship').expect(200);
+    const report = await request(url).post('/logs/ship').send({}).expect(200);
     expect(report.body).toMatchObject({ outcome: 'shipped', entries_shipped: 2, sink: 'elasticsearch' });
     const ops = bulks.flat();
     const [message, ...otherMessages] = ops.filter((op) => op.index === INDEXES.message);

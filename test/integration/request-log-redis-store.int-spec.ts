@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { RedisLogStore } from '../../src/request-log/redis-log-store';
+import { RedisLogStore, type RedisLogStoreOptions } from '../../src/request-log/redis-log-store';
 import type { LogStoreLimits } from '../../src/request-log/memory-log-store';
 import { entries } from '../support/request-log/log-entries';
 import { describeLogStoreContract } from '../support/request-log/log-store.contract';
@@ -22,9 +22,14 @@ describe(RedisLogStore.name, () => {
     await redis.quit();
   });
 
-  const storeAt = (name: string, limits: LogStoreLimits): RedisLogStore =>
+  const storeAt = (
+    name: string,
+    limits: LogStoreLimits,
+    replica: Partial<Pick<RedisLogStoreOptions, 'consumer' | 'claimIdleMs' | 'consumerMaxIdleMs'>> = {},
+  ): RedisLogStore =>
     new RedisLogStore(redis, {
       ...limits,
+      ...replica,
       viewKey: `${keys.prefix}:${name}:view`,
       streamKey: `${keys.prefix}:${name}:stream`,
     });
@@ -39,6 +44,16 @@ describe(RedisLogStore.name, () => {
   });
 
   const limits = { viewMaxSize: 10, bufferMax: 50 };
+
+  /** The stream's group as Redis sees it. */
+  const queue = (name: string) => ({
+    pending: async (): Promise<number> =>
+      Number(((await redis.xpending(`${keys.prefix}:${name}:stream`, 'shipper')) as [number])[0]),
+    consumers: async (): Promise<string[]> =>
+      ((await redis.xinfo('CONSUMERS', `${keys.prefix}:${name}:stream`, 'shipper')) as string[][])
+        .map((fields) => fields[1])
+        .sort(),
+  });
 
   it('writes a retried batch once: the batch it just wrote, appended again, is skipped', async () => {
     const store = storeAt('retry', limits);
@@ -63,6 +78,49 @@ describe(RedisLogStore.name, () => {
     const afterRestart = await storeAt('restart', limits).readUnshipped(10);
     expect(afterRestart.slice(0, 2)).toEqual(delivered);
     expect(afterRestart.map((q) => q.entry)).toEqual(written);
+  });
+
+  describe('several replicas on one queue', () => {
+    it('gives each replica its own entries: none is read by two', async () => {
+      const a = storeAt('replicas', limits, { consumer: 'replica-a' });
+      const b = storeAt('replicas', limits, { consumer: 'replica-b' });
+      const written = entries(6);
+      await a.append(written);
+      const readByA = await a.readUnshipped(4);
+      const readByB = await b.readUnshipped(10);
+      expect(readByA.map((q) => q.entry)).toEqual(written.slice(0, 4));
+      expect(readByB.map((q) => q.entry)).toEqual(written.slice(4));
+      // Each gets its own unacknowledged entries back, never the other's (they are not idle long enough).
+      expect((await a.readUnshipped(10)).map((q) => q.entry)).toEqual(written.slice(0, 4));
+      expect((await b.readUnshipped(10)).map((q) => q.entry)).toEqual(written.slice(4));
+    });
+
+    it('takes over what a replica that died left unacknowledged, once idle for claimIdleMs', async () => {
+      const dead = storeAt('claim', limits, { consumer: 'dead' });
+      const alive = storeAt('claim', limits, { consumer: 'alive', claimIdleMs: 50 });
+      const written = entries(3);
+      await dead.append(written);
+      expect(await dead.readUnshipped(2)).toHaveLength(2);
+      // Not idle long enough yet: only the entry never delivered.
+      expect((await alive.readUnshipped(10)).map((q) => q.entry)).toEqual([written[2]]);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const claimed = await alive.readUnshipped(10);
+      // Its own unacknowledged entry first, then the two the dead replica held.
+      expect(claimed.map((q) => q.entry)).toEqual([written[2], written[0], written[1]]);
+      await alive.ack(claimed.map((q) => q.queueId));
+      expect(await queue('claim').pending()).toBe(0);
+    });
+
+    it('removes consumers that hold nothing and have been idle past consumerMaxIdleMs, and only those', async () => {
+      const gone = storeAt('sweep', limits, { consumer: 'gone' });
+      const holding = storeAt('sweep', limits, { consumer: 'holding' });
+      await gone.append(entries(2));
+      await gone.ack((await gone.readUnshipped(1)).map((q) => q.queueId));
+      await holding.readUnshipped(1);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await storeAt('sweep', limits, { consumer: 'sweeper', consumerMaxIdleMs: 10 }).readUnshipped(1);
+      expect(await queue('sweep').consumers()).toEqual(['holding', 'sweeper']);
+    });
   });
 
   it('recreates its consumer group when the stream was deleted', async () => {
