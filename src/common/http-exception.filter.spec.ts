@@ -158,7 +158,7 @@ describe(HttpExceptionFilter.name, () => {
   it('has the request log record the error body it sent', async () => {
     const store = new MemoryLogStore({ viewMaxSize: 10, bufferMax: 10 });
     const config = new AppConfig(validateEnv({ ENABLE_PERFORMANCE_MONITORING: 'false' }));
-    const requestLog = new RequestLogService(config, store, new RedisConnection(null));
+    const requestLog = new RequestLogService(config, store, new RedisConnection(null, config));
     try {
       const res = await request(appWith(new HttpExceptionFilter(requestLog)))
         .post('/predict')

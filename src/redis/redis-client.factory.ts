@@ -1,4 +1,4 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import type { RedisSettings } from '../config/app-config';
 
 /** Longest wait between two reconnection attempts: a Redis that comes back is used again within a second. */
@@ -23,11 +23,48 @@ const CONNECTION_OPTIONS: RedisOptions = {
   retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
 };
 
-/** REDIS_URL, when set, says everything about where to connect; REDIS_HOST/PORT/DB/PASSWORD otherwise. */
-export function createRedisClient(settings: RedisSettings): Redis {
+/** The one Redis connection: a single server, or a Redis Cluster (REDIS_CLUSTER_NODES). */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Every key of the service in a Redis Cluster starts with this hash tag, so that they all live in one slot: the
+ * append script touches the view, the stream and the counters in one call, which a cluster allows within a slot only.
+ */
+export const CLUSTER_KEY_TAG = '{lungcheck}';
+
+/**
+ * REDIS_CLUSTER_NODES, when set, makes a Cluster client (seeded by those nodes, with the same fail-fast options on
+ * every node); otherwise REDIS_URL says everything about where to connect, or REDIS_HOST/PORT/DB/PASSWORD.
+ */
+export function createRedisClient(settings: RedisSettings): RedisClient {
+  if (settings.clusterNodes) {
+    return new Cluster(settings.clusterNodes, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: CONNECTION_OPTIONS.retryStrategy,
+      redisOptions: { ...CONNECTION_OPTIONS, password: settings.password },
+    });
+  }
   if (settings.url) {
     return new Redis(settings.url, CONNECTION_OPTIONS);
   }
   const { host, port, db, password } = settings;
   return new Redis({ ...CONNECTION_OPTIONS, host, port, db, password });
+}
+
+/** Where the settings point, for messages to people: hosts, ports and database, never credentials. */
+export function describeRedis(settings: RedisSettings): string {
+  if (settings.clusterNodes) {
+    return `the Redis Cluster of ${settings.clusterNodes.map((n) => `${n.host}:${n.port}`).join(', ')}`;
+  }
+  const { host, port, db } = settings.url ? urlParts(settings.url) : settings;
+  return `${host}:${port}${db ? ` (database ${db})` : ''}`;
+}
+
+function urlParts(url: string): { host: string; port: number; db: number } {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    db: Number(parsed.pathname.slice(1) || 0),
+  };
 }

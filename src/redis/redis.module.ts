@@ -1,8 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, type RedisSettings } from '../config/app-config';
 import { within } from '../common/within';
-import { createRedisClient } from './redis-client.factory';
+import { createRedisClient, describeRedis, type RedisClient } from './redis-client.factory';
 
 /** The ioredis client, or null when Redis is not configured (REDIS_HOST / REDIS_URL unset). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -19,7 +18,13 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   private lostAt: number | null = null;
 
-  constructor(@Inject(REDIS_CLIENT) readonly client: Redis | null) {
+  private readonly settings?: RedisSettings;
+
+  constructor(
+    @Inject(REDIS_CLIENT) readonly client: RedisClient | null,
+    config: AppConfig,
+  ) {
+    this.settings = config.logging.redis;
     client?.on('ready', () => {
       if (this.lostAt !== null) {
         this.logger.log(`Redis is back after ${Math.round((Date.now() - this.lostAt) / 1000)} s`);
@@ -57,8 +62,7 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /** Where the connection goes, for messages to people: host, port and database, never credentials. */
   get target(): string {
-    const { host, port, db } = this.client?.options ?? {};
-    return this.client ? `${host}:${port}${db ? ` (database ${db})` : ''}` : 'none';
+    return this.settings ? describeRedis(this.settings) : 'none';
   }
 
   /**
@@ -90,7 +94,7 @@ export class RedisConnection implements OnApplicationShutdown {
     {
       provide: REDIS_CLIENT,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): Redis | null => {
+      useFactory: (config: AppConfig): RedisClient | null => {
         const settings = config.logging.redis;
         return settings ? createRedisClient(settings) : null;
       },

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.factory';
 import type { LogEntry } from './log-entry';
 import { hasFilters, parseEntry, queryEntries } from './log-query';
 import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
@@ -77,7 +77,7 @@ export class RedisLogStore extends LogStore {
   private lastSweepMs = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisLogStoreOptions,
   ) {
     super();

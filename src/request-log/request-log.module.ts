@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { CLUSTER_KEY_TAG, type RedisClient } from '../redis/redis-client.factory';
 import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
 import { LogStore } from './log-store';
 import { MemoryLogStore } from './memory-log-store';
@@ -10,9 +10,13 @@ import { RequestLogInterceptor } from './request-log.interceptor';
 import { RequestLogService } from './request-log.service';
 
 /** Redis when it is configured, the embedded in-process store otherwise. */
-function createLogStore(config: AppConfig, redis: Redis | null): LogStore {
-  const { viewKey, streamKey, viewMaxSize, bufferMax } = config.logging;
+function createLogStore(config: AppConfig, redis: RedisClient | null): LogStore {
+  const { viewMaxSize, bufferMax } = config.logging;
   const { consumerName: consumer, claimIdleMs } = config.shipping;
+  // In a Redis Cluster every key carries one hash tag, so they share a slot (see CLUSTER_KEY_TAG).
+  const tag = config.logging.redis?.clusterNodes ? CLUSTER_KEY_TAG : '';
+  const viewKey = `${tag}${config.logging.viewKey}`;
+  const streamKey = `${tag}${config.logging.streamKey}`;
   return redis
     ? new RedisLogStore(redis, { viewKey, streamKey, viewMaxSize, bufferMax, consumer, claimIdleMs })
     : new MemoryLogStore({ viewMaxSize, bufferMax });

@@ -1,4 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { waitFor } from '../wait-for';
@@ -33,13 +36,17 @@ export interface RedisServer {
  * it writes every command to an append-only file there (fsync always), so a restart on the same folder finds its
  * data again.
  */
-export async function startRedisServer(port: number, dataDir?: string): Promise<RedisServer> {
+export async function startRedisServer(
+  port: number,
+  dataDir?: string,
+  extra: string[] = [],
+): Promise<RedisServer> {
   const persistence = dataDir
     ? ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', ...persistence],
+    ['--port', String(port), '--bind', '127.0.0.1', ...persistence, ...extra],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -69,5 +76,68 @@ export async function startRedisServer(port: number, dataDir?: string): Promise<
     kill: () => end('SIGKILL'),
     freeze: () => child.kill('SIGSTOP'),
     thaw: () => child.kill('SIGCONT'),
+  };
+}
+
+/**
+ * A throw-away Redis Cluster of three masters on loopback (no replicas), created with redis-cli as an operator
+ * would; resolves once the cluster says it is ok.
+ */
+export async function startRedisCluster(): Promise<{
+  nodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'lungcheck-redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freePort();
+    // A cluster node also listens on port + 10000 (the cluster bus).
+    if (!ports.includes(port) && port + 10_000 < 65_536) {
+      ports.push(port);
+    }
+  }
+  const servers = await Promise.all(
+    ports.map((port) =>
+      startRedisServer(port, undefined, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+      ]),
+    ),
+  );
+  const create = spawnSync(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (create.status !== 0) {
+    throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+  }
+  await waitFor(
+    'the Redis Cluster to be ok',
+    () =>
+      ports.every((p) =>
+        spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes(
+          'cluster_state:ok',
+        ),
+      ),
+    { intervalMs: 100 },
+  );
+  return {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    async stop() {
+      await Promise.all(servers.map((server) => server.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
