@@ -38,6 +38,8 @@ export class MockCluster {
   templatePuts = 0;
   /** While true, every request fails as if the cluster could not be reached. */
   down = false;
+  /** While true, every request is answered 503, as a cluster without a master or in a rolling restart does. */
+  unavailable = false;
   /** Decides, per bulk operation, to fail it (e.g. 429 or 503) instead of storing it. */
   failItem: (op: BulkOp) => ItemFailure | undefined = () => undefined;
   /** Called with every bulk request's operations before they are applied. */
@@ -48,9 +50,22 @@ export class MockCluster {
   constructor() {
     const unreachable = () =>
       new errors.ConnectionError('connect ECONNREFUSED 10.0.0.1:9200 (mock cluster down)');
+    const failure = () =>
+      this.down
+        ? unreachable()
+        : this.unavailable
+          ? new errors.ResponseError({
+              body: { error: { type: 'master_not_discovered_exception', reason: 'no master' }, status: 503 },
+              statusCode: 503,
+              headers: {},
+              warnings: null,
+              meta: {} as never,
+            })
+          : undefined;
     this.mock.add({ method: 'PUT', path: '/_index_template/:name' }, (params) => {
-      if (this.down) {
-        return unreachable();
+      const failed = failure();
+      if (failed) {
+        return failed;
       }
       this.templatePuts += 1;
       const name = decodeURIComponent(params.path.toString().split('/').pop() ?? '');
@@ -58,8 +73,9 @@ export class MockCluster {
       return { acknowledged: true };
     });
     this.mock.add({ method: ['POST', 'PUT'], path: '/_bulk' }, (params) => {
-      if (this.down) {
-        return unreachable();
+      const failed = failure();
+      if (failed) {
+        return failed;
       }
       this.bulkRequests += 1;
       const ops = operations(params.body as Source[]);

@@ -299,6 +299,27 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       expect((await fixture.store.queueStats()).pending).toBe(0);
     });
 
+    it('loses and duplicates nothing while the cluster answers 503 for a while, then recovers', async () => {
+      const service = newService();
+      const all: LogEntry[] = [...(await append(predictions(4)))];
+      await service.ship();
+      cluster.unavailable = true;
+      for (let run = 0; run < 3; run += 1) {
+        all.push(...(await append([...predictions(2), validationErrorEntry()])));
+        clock.advance(10 * 60_000);
+        const report = await service.shipScheduled();
+        expect(report).toMatchObject({ outcome: 'failed', entries_shipped: 0 });
+        expect(report?.error).toMatch(/503|master_not_discovered/);
+      }
+      expect((await fixture.store.queueStats()).pending).toBe(9);
+      cluster.unavailable = false;
+      clock.advance(10 * 60_000);
+      expect(await service.shipScheduled()).toMatchObject({ outcome: 'shipped', entries_shipped: 9 });
+      expect(clusterCounts(cluster)).toEqual(expectedCounts(all));
+      expect(cluster.rewritten()).toEqual([]);
+      expect((await fixture.store.queueStats()).pending).toBe(0);
+    });
+
     it('re-ships with the same ids after a restart between indexing and acknowledging', async () => {
       const entries = await append(predictions(3));
       jest.spyOn(fixture.store, 'ack').mockRejectedValueOnce(new Error('process killed before XACK'));
