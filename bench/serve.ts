@@ -35,9 +35,14 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   let url: string | undefined;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`the service exited:\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the service did not answer /health within 60 s:\n${output}`);
     }
     url ??= /Listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
     if (
