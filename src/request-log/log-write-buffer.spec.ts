@@ -10,13 +10,20 @@ class SwitchableStore extends MemoryLogStore {
   /** Fail only the writes that carry a drop count (the batch after an overflow). */
   failingWithDrops = false;
   calls: { size: number; dropped: number }[] = [];
+  /** Date.now() at the start of each call. */
+  startedAt: number[] = [];
+  /** Answer in the caller's turn (under fake timers, where waiting for the next turn would move the clock). */
+  sameTurn = false;
   concurrent = 0;
   maxConcurrent = 0;
 
   override async append(batch: readonly LogEntry[], droppedBefore = 0): Promise<void> {
+    this.startedAt.push(Date.now());
     this.concurrent += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
-    await new Promise((resolve) => setImmediate(resolve));
+    if (!this.sameTurn) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     this.concurrent -= 1;
     this.calls.push({ size: batch.length, dropped: droppedBefore });
     if (this.failing || (this.failingWithDrops && droppedBefore > 0)) {
@@ -167,5 +174,147 @@ describe(LogWriteBuffer.name, () => {
     const stuck = new LogWriteBuffer(down, { maxEntries: 100, retryDelayMs: 1 });
     entries(4).forEach((entry) => stuck.push(entry));
     expect(await stuck.close(20)).toBe(4);
+  });
+
+  it('writes a backlog longer than 1024 entries exactly once, in order', async () => {
+    const large = new SwitchableStore({ viewMaxSize: 10, bufferMax: 5000 });
+    buffer = new LogWriteBuffer(large, { maxEntries: 5000, batchSize: 2000 });
+    const written = entries(3000);
+    written.forEach((entry) => buffer.push(entry));
+    await buffer.drain();
+    expect(large.calls.map((call) => call.size)).toEqual([2000, 1000]);
+    expect(await stored(large)).toEqual(ids(written));
+  });
+
+  describe('over simulated time', () => {
+    const entry = (): LogEntry => entries(1)[0]!;
+    /** When each write started, in ms after the first. */
+    const attempts = (): number[] => store.startedAt.map((at) => at - store.startedAt[0]!);
+    const advance = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
+
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+      store.sameTurn = true;
+    });
+
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it.each([
+      [{}, [0, 100, 300, 700, 1500, 2500, 3500]],
+      [{ retryDelayMs: 10, maxRetryDelayMs: 30 }, [0, 10, 30, 60, 90, 120, 150]],
+    ])(
+      'retries a failed write after a delay doubled per failure, up to a maximum (%j)',
+      async (options, at) => {
+        buffer = new LogWriteBuffer(store, { maxEntries: 10, ...options });
+        store.failing = true;
+        buffer.push(entry());
+        await advance(at[at.length - 1]!);
+        expect(attempts()).toEqual(at);
+        expect(buffer.stats()).toMatchObject({ buffered: 1, writeFailures: at.length });
+      },
+    );
+
+    it('when closed, writes the queue batch after batch, each once, without pausing', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10, batchSize: 1 });
+      const written = entries(3);
+      written.forEach((e) => buffer.push(e));
+      const unwritten = buffer.close(1000);
+      await advance(0);
+      expect(await unwritten).toBe(0);
+      expect(store.calls).toHaveLength(3);
+      expect(await stored(store)).toEqual(ids(written));
+    });
+
+    it('when closed with no time left, writes nothing', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10 });
+      entries(3).forEach((e) => buffer.push(e));
+      const unwritten = buffer.close(0);
+      await advance(1000);
+      expect(await unwritten).toBe(3);
+      expect(store.calls).toEqual([]);
+    });
+
+    it('when closed, retries the failed batch until it is written', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10 });
+      store.failing = true;
+      const written = entries(2);
+      written.forEach((e) => buffer.push(e));
+      const unwritten = buffer.close(1000);
+      await advance(0);
+      store.failing = false;
+      await advance(100);
+      expect(await unwritten).toBe(0);
+      expect(await stored(store)).toEqual(ids(written));
+    });
+
+    it('when closed, stops retrying at the deadline, even while waiting to retry', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10 });
+      store.failing = true;
+      buffer.push(entry());
+      let unwritten: number | undefined;
+      void buffer.close(150).then((n) => (unwritten = n));
+      await advance(150);
+      expect(unwritten).toBe(1);
+      expect(attempts()).toEqual([0, 100]);
+    });
+
+    it('when closed, cancels the retry it was waiting for', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10 });
+      store.failing = true;
+      buffer.push(entry());
+      await advance(0);
+      expect(await buffer.close(0)).toBe(1);
+      store.failing = false;
+      await advance(1000);
+      expect(store.calls).toHaveLength(1);
+    });
+
+    it('when closed while a batch is being written, writes the rest once', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10, batchSize: 2 });
+      const written = entries(4);
+      written.forEach((e) => buffer.push(e));
+      jest.advanceTimersToNextTimer();
+      const unwritten = buffer.close(1000);
+      await advance(0);
+      expect(await unwritten).toBe(0);
+      expect(store.calls).toEqual([
+        { size: 2, dropped: 0 },
+        { size: 2, dropped: 0 },
+      ]);
+      expect(await stored(store)).toEqual(ids(written));
+    });
+
+    it('writes nothing pushed after it was closed', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 10 });
+      await buffer.close(0);
+      buffer.push(entry());
+      await advance(1000);
+      expect(store.calls).toEqual([]);
+      expect(buffer.stats().buffered).toBe(1);
+    });
+    it('with a flush interval, writes what was pushed meanwhile in one batch when the interval has passed', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 100, flushIntervalMs: 50 });
+      const written = entries(3);
+      buffer.push(written[0]!);
+      await advance(20);
+      buffer.push(written[1]!);
+      await advance(20);
+      buffer.push(written[2]!);
+      expect(store.calls).toEqual([]);
+      await advance(10);
+      expect(store.calls).toEqual([{ size: 3, dropped: 0 }]);
+      expect(await stored(store)).toEqual(ids(written));
+    });
+
+    it('with a flush interval, writes at once what drain() waits for', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 100, flushIntervalMs: 50 });
+      buffer.push(entry());
+      const drained = buffer.drain();
+      await advance(0);
+      await drained;
+      expect(store.calls).toEqual([{ size: 1, dropped: 0 }]);
+    });
   });
 });

@@ -6,6 +6,11 @@ export interface LogWriteBufferOptions {
   maxEntries: number;
   /** Entries per store call. */
   batchSize?: number;
+  /**
+   * LOG_FLUSH_INTERVAL_MS: entries queued while nothing is being written wait this long, so that a busy service
+   * writes them in a few large batches; 0 writes after the current event-loop turn. It bounds what a SIGKILL loses.
+   */
+  flushIntervalMs?: number;
   /** Wait before retrying a failed write, doubled per failure up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -47,6 +52,7 @@ export class LogWriteBuffer {
   private consecutiveFailures = 0;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
 
@@ -111,9 +117,17 @@ export class LogWriteBuffer {
     return this.stats().buffered;
   }
 
-  /** Resolves when nothing is queued any more (tests, benchmarks). Does not wait through an outage's retries. */
+  /**
+   * Resolves when nothing is queued any more (tests, benchmarks), writing at once what waits for the flush interval.
+   * Does not wait through an outage's retries.
+   */
   async drain(): Promise<void> {
-    while (!this.closed && (this.writing || this.immediate)) {
+    while (!this.closed && (this.writing || this.immediate || this.flushTimer)) {
+      if (this.flushTimer) {
+        clearTimeout(this.flushTimer);
+        this.flushTimer = null;
+        this.run();
+      }
       if (this.immediate) {
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -130,9 +144,20 @@ export class LogWriteBuffer {
     return this.queue.length - this.head;
   }
 
-  /** Writes after the current event-loop turn, so the calls answered in one turn share one round trip. */
+  /**
+   * Writes once the flush interval has passed (or after the current event-loop turn without one), so that the calls
+   * answered meanwhile share one round trip. While a batch is being written, what is queued goes right after it.
+   */
   private schedule(): void {
-    if (this.writing || this.timer || this.immediate) {
+    if (this.writing || this.timer || this.immediate || this.flushTimer) {
+      return;
+    }
+    const interval = this.options.flushIntervalMs ?? 0;
+    if (interval > 0) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.run();
+      }, interval);
       return;
     }
     this.immediate = setImmediate(() => {
@@ -201,6 +226,10 @@ export class LogWriteBuffer {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
     }
     if (this.immediate) {
       clearImmediate(this.immediate);

@@ -91,6 +91,7 @@ export class RequestLogService implements OnModuleDestroy {
       performanceMonitoring && profileSampleRate > 0 ? new V8Sampler(profileSampleRate) : undefined;
     this.buffer = new LogWriteBuffer(store, {
       maxEntries: bufferMax,
+      flushIntervalMs: config.logging.flushIntervalMs,
       onOutage: (error) =>
         this.logger.warn(
           `Writing request logs failed; they wait in memory and are retried: ${errorText(error)}`,
