@@ -40,6 +40,7 @@ describe('/health with a frozen Redis', () => {
     expect(health.body).toMatchObject({ status: 'degraded', redis_connected: false, model_loaded: true });
     // Bounded by the check's own timeout, far from the command timeout a plain PING would wait for.
     expect(tookMs).toBeLessThan((HEALTH_CHECK_TIMEOUT_MS + REDIS_COMMAND_TIMEOUT_MS) / 2 + 1500);
+    process.stdout.write(`/health with Redis frozen (SIGSTOP): degraded in ${tookMs} ms\n`);
     await request(url).get('/health/ready').expect(200);
     await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
 

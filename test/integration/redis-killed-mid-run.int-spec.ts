@@ -90,5 +90,9 @@ describe('Redis killed in the middle of a run', () => {
     expect(new Set(ids)).toEqual(new Set(Array.from({ length: REQUESTS }, (_, i) => `k-${i}`)));
     expect(recorder.pipeline()).toMatchObject({ dropped: 0 });
     expect(recorder.pipeline().writeFailures).toBeGreaterThan(0);
+    process.stdout.write(
+      `Redis SIGKILLed after 2 000 of ${REQUESTS} predictions, back at 3 500: ${statuses.length} answered 200, ` +
+        `${ids.length} entries in the stream, none twice, ${recorder.pipeline().writeFailures} failed writes retried\n`,
+    );
   }, 240_000);
 });

@@ -139,5 +139,11 @@ describe('several replicas on one Redis', () => {
       keys.filter((key) => byReplica(key).includes('replica-2') && byReplica(key).includes('replica-3')),
     ).toEqual([]);
     expect(new Set(keys.flatMap(byReplica))).toEqual(new Set(REPLICAS));
+    const shippedBy = (name: string): number => keys.filter((key) => byReplica(key).at(-1) === name).length;
+    process.stdout.write(
+      `3 replicas, ${PREDICTIONS} predictions, replica-1 SIGKILLed mid-bulk: ${cluster.count(LOGS_INDEX)} entries ` +
+        `once by id; shipped last by replica-2 ${shippedBy('replica-2')}, replica-3 ${shippedBy('replica-3')}; ` +
+        `${twice.length} of replica-1's unacknowledged batch taken over\n`,
+    );
   }, 240_000);
 });

@@ -121,5 +121,10 @@ describe('SIGTERM under load', () => {
     expect(failed.filter((o) => loggedIds.has(o.id))).toEqual([]);
     expect(loggedIds.size).toBe(answered.length);
     expect(service.output()).toMatch(/SIGTERM: not ready any more[\s\S]*Stopped/);
+    process.stdout.write(
+      `SIGTERM under ${CLIENTS} clients: ${answered.length} answered (all 200, ${answered.filter((o) => o.closing).length} ` +
+        `with Connection: close), ${failed.length} not accepted after the signal ` +
+        `(${[...new Set(failed.map((o) => o.error))].join(', ')}), ${loggedIds.size} entries in Redis, exit ${exit.code}\n`,
+    );
   }, 120_000);
 });
