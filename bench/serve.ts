@@ -12,14 +12,22 @@ export interface Served {
   stop: () => Promise<void>;
 }
 
-/** Starts the built service (`dist/main.js`, what `npm start` runs) on a free port and waits until it answers. */
-export async function serve(env: Record<string, string> = {}): Promise<Served> {
-  const main = join(ROOT, 'dist/main.js');
+/**
+ * Starts the built service (`dist/main.js`, what `npm start` runs), or another server of the bench (a `.ts` file,
+ * transpiled on load), on a free port, and waits until it answers `readyPath` (or, without one, until it listens).
+ */
+export async function serve(
+  env: Record<string, string> = {},
+  entry = 'dist/main.js',
+  readyPath: string | null = '/health',
+): Promise<Served> {
+  const main = join(ROOT, entry);
   if (!existsSync(main)) {
-    throw new Error('dist/main.js not found: run `npm run build` first');
+    throw new Error(`${entry} not found: run \`npm run build\` first`);
   }
   const started = performance.now();
-  const child = spawn(process.execPath, [main], {
+  const args = entry.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', main] : [main];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -47,9 +55,10 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
     url ??= /Listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
     if (
       url &&
-      (await fetch(`${url}/health`)
-        .then((r) => r.ok)
-        .catch(() => false))
+      (readyPath === null ||
+        (await fetch(`${url}${readyPath}`)
+          .then((r) => r.ok)
+          .catch(() => false)))
     ) {
       break;
     }

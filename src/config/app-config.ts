@@ -53,6 +53,8 @@ export class AppConfig {
   };
   readonly model: { dir: string; path?: string; poolSize: number; acquireTimeoutMs: number };
   readonly logging: {
+    /** LOG_REQUESTS: whether API calls are logged at all. */
+    enabled: boolean;
     performanceMonitoring: boolean;
     profileSampleRate: number;
     /** Unset: the embedded in-process log store. */
@@ -102,6 +104,7 @@ export class AppConfig {
       acquireTimeoutMs: e.MODEL_ACQUIRE_TIMEOUT_MS,
     };
     this.logging = {
+      enabled: e.LOG_REQUESTS,
       performanceMonitoring: e.ENABLE_PERFORMANCE_MONITORING,
       profileSampleRate: e.PROFILE_SAMPLE_RATE,
       redis:

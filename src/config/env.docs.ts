@@ -42,6 +42,7 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   MODEL_PATH: { description: 'One model file to serve as the default.' },
   MODEL_POOL_SIZE: { description: 'onnxruntime sessions per model (1-64).' },
   MODEL_ACQUIRE_TIMEOUT_MS: { description: 'How long a prediction waits for a free session before a 503.' },
+  LOG_REQUESTS: { description: 'Log every API call (false: no entry is made, so none is shipped).' },
   ENABLE_PERFORMANCE_MONITORING: {
     description: 'Measure each prediction (latency, inference, CPU, memory, stages) in its log entry.',
   },

@@ -132,6 +132,9 @@ export class EnvironmentVariables {
   MODEL_ACQUIRE_TIMEOUT_MS = 30000;
 
   // --- Request logging and profiling ---
+  @apply(...BOOL('LOG_REQUESTS'))
+  LOG_REQUESTS = true;
+
   @apply(...BOOL('ENABLE_PERFORMANCE_MONITORING'))
   ENABLE_PERFORMANCE_MONITORING = true;
 

@@ -77,6 +77,8 @@ export class RequestLogService implements OnModuleDestroy {
   private readonly monitoring: boolean;
   /** LOG_INPUTS: whether entries keep the survey answers (the request body, and the values a 422 echoes). */
   private readonly keepInputs: boolean;
+  /** LOG_REQUESTS: false makes no entry at all. */
+  private readonly enabled: boolean;
   private recordFailures = 0;
 
   constructor(
@@ -87,6 +89,7 @@ export class RequestLogService implements OnModuleDestroy {
     const { performanceMonitoring, profileSampleRate, bufferMax } = config.logging;
     this.monitoring = performanceMonitoring;
     this.keepInputs = config.logging.keepInputs;
+    this.enabled = config.logging.enabled;
     this.sampler =
       performanceMonitoring && profileSampleRate > 0 ? new V8Sampler(profileSampleRate) : undefined;
     this.buffer = new LogWriteBuffer(store, {
@@ -111,7 +114,7 @@ export class RequestLogService implements OnModuleDestroy {
     }
     const ctx = requestContextOf(req);
     const path = routedPath(req.originalUrl);
-    if (!ctx || !isLoggedPath(path)) {
+    if (!this.enabled || !ctx || !isLoggedPath(path)) {
       return false;
     }
     const watched: Watched = { ctx, path };

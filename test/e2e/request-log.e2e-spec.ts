@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { LogEntry } from '../../src/request-log/log-entry';
 import { LOGGED_JSON_MAX_CHARS } from '../../src/request-log/log-entry.factory';
 import { LogStore } from '../../src/request-log/log-store';
+import { RequestLogService } from '../../src/request-log/request-log.service';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { logEntry } from '../support/request-log/log-entries';
 import { loggedEntries } from '../support/request-log/wait';
@@ -436,6 +437,16 @@ describe('request logging (e2e)', () => {
       const logs = await loggedEntries(app, 1);
       expect(logs.map((entry) => `${entry.data.method} ${entry.data.path}`)).toEqual(['POST /predict']);
       expect(logs[0].message).toContain('API Call - POST /predict - Status: 200');
+    });
+
+    it('makes no entry at all with LOG_REQUESTS=false', async () => {
+      app = await createTestApp({ env: { LOG_REQUESTS: 'false', MODEL_POOL_SIZE: '1' } });
+      const url = await listen(app);
+      await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+      await request(url).post('/predict').send({}).expect(422);
+      await app.get(RequestLogService).drain();
+      expect(await app.get(LogStore).queueStats()).toMatchObject({ pending: 0 });
+      expect((await request(url).get('/logs').expect(200)).body).toEqual({ total: 0, logs: [] });
     });
 
     it('records no profile with ENABLE_PERFORMANCE_MONITORING=false', async () => {
