@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { predictionEntry, validationErrorEntry } from '../../test/support/log-shipping/entries';
@@ -30,6 +30,14 @@ async function bulkPairs(
   }
   return pairs;
 }
+
+/** A logs document of entry `id`, dated `timestamp`. */
+const doc = (id: string, timestamp = '2025-03-14T09:00:00.000Z'): ShipDocument => ({
+  index: 'ml-api-logs',
+  id,
+  entryId: id,
+  source: { '@timestamp': timestamp, entry_id: id },
+});
 
 describe(NdjsonLogSink.name, () => {
   let dir: string;
@@ -120,7 +128,67 @@ describe(NdjsonLogSink.name, () => {
     const docs = documentsForEntry(predictionEntry(), INDEXES);
     await writeFile(join(dir, 'ml-api-logs-2025.03.14.ndjson'), 'not json\n{}\n');
     await expect(new NdjsonLogSink(dir).write(docs)).rejects.toThrow(ArchiveFileError);
-    await expect(readArchiveIds(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).rejects.toThrow(/ndjson:1 /);
+    await expect(readArchiveIds(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).rejects.toMatchObject({
+      name: 'ArchiveFileError',
+      message: expect.stringMatching(/ndjson:1 /) as string,
+    });
+  });
+
+  it('refuses an action line whose id is not a string', async () => {
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await writeFile(file, '{"index":{"_index":"ml-api-logs","_id":5}}\n{}\n');
+    await expect(readArchiveIds(file)).rejects.toThrow(
+      new ArchiveFileError(`${file}:1 is not a Bulk-API index action line written by lungcheck`),
+    );
+  });
+
+  it('reports an archive path it cannot read, other than a missing file', async () => {
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await mkdir(file);
+    await expect(readArchiveIds(file)).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
+  it('writes nothing, not even its directory, for an empty batch', async () => {
+    await expect(new NdjsonLogSink(join(dir, 'indexes')).write([])).resolves.toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('dates a document without a usable timestamp by the current day by default', async () => {
+    const day = (): string => archiveFileName('ml-api-logs', undefined, new Date());
+    const before = day();
+    await new NdjsonLogSink(dir).write([doc('undated', 'garbage')]);
+    const after = day();
+    const files = await readdir(dir);
+    expect(files).toHaveLength(1);
+    expect([before, after]).toContain(files[0]);
+  });
+
+  it('forgets what it knew of a file whose append failed, and reads it again next time', async () => {
+    const sink = new NdjsonLogSink(dir);
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await sink.write([doc('a')]);
+    await rm(file);
+    await mkdir(file);
+    await expect(sink.write([doc('b')])).rejects.toMatchObject({ code: 'EISDIR' });
+    await rm(file, { recursive: true });
+    await sink.write([doc('a'), doc('b')]);
+    expect((await bulkPairs(file)).map((p) => p.action.index._id)).toEqual(['a', 'b']);
+  });
+
+  it('remembers the ids of the 32 files used last without reading them again, and reads older ones', async () => {
+    const sink = new NdjsonLogSink(dir);
+    const days = Array.from({ length: 33 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString());
+    const dated = (i: number): ShipDocument => doc(`d${i}`, days[i]);
+    const file = (i: number): string => archiveFileName('ml-api-logs', days[i], new Date());
+    await sink.write(days.slice(0, 32).map((_, i) => dated(i)));
+    await sink.write([dated(0)]);
+    await sink.write([dated(32)]);
+    // Files the sink still remembers are not re-created once deleted; the one it forgot (the least recently used) is.
+    await Promise.all([0, 1, 2].map((i) => rm(join(dir, file(i)))));
+    for (const i of [2, 0, 1]) {
+      await sink.write([dated(i)]);
+    }
+    expect((await readdir(dir)).filter((f) => [0, 1, 2].some((i) => f === file(i)))).toEqual([file(1)]);
   });
 
   describe(archiveFileName.name, () => {
@@ -129,5 +197,43 @@ describe(NdjsonLogSink.name, () => {
         'ml-api-logs-2025.01.02.ndjson',
       );
     });
+
+    it('dates by the current day a timestamp that is not a string, even one Date.parse would read', () => {
+      expect(archiveFileName('ml-api-logs', 2025, new Date('2025-01-02T03:04:05Z'))).toBe(
+        'ml-api-logs-2025.01.02.ndjson',
+      );
+    });
+  });
+});
+
+describe(`${NdjsonLogSink.name} cost`, () => {
+  /** Set lookups and array scans made while writing `n` distinct documents into one file. */
+  async function workFor(n: number): Promise<{ lookups: number; scans: number }> {
+    const dir = await mkdtemp(join(tmpdir(), 'lungcheck-ndjson-cost-'));
+    const docs: ShipDocument[] = Array.from({ length: n }, (_, i) => ({
+      index: 'ml-api-logs',
+      id: `doc-${i}`,
+      entryId: `doc-${i}`,
+      source: { '@timestamp': '2025-03-14T09:00:00.000Z', n: i },
+    }));
+    const lookups = jest.spyOn(Set.prototype, 'has');
+    const scans = jest.spyOn(Array.prototype, 'includes');
+    try {
+      await new NdjsonLogSink(dir).write(docs);
+      return { lookups: lookups.mock.calls.length, scans: scans.mock.calls.length };
+    } finally {
+      lookups.mockRestore();
+      scans.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('does work linear in the documents written: a few set lookups each, no scan of what was added', async () => {
+    const small = await workFor(1000);
+    const large = await workFor(4000);
+    expect(small.scans).toBe(0);
+    expect(large.scans).toBe(0);
+    expect(large.lookups).toBeLessThanOrEqual(4 * small.lookups + 10);
+    expect(large.lookups).toBeLessThanOrEqual(3 * 4000);
   });
 });

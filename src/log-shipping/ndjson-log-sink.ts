@@ -2,6 +2,7 @@ import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ShipDocument } from './log-shipping.documents';
 import { LogSink, type WriteOutcome } from './log-sink';
+import { mapInSlices } from './slices';
 
 /** Files whose ids are kept in memory: five indexes over a few days; older files are re-read if ever touched. */
 const MAX_CACHED_FILES = 32;
@@ -48,10 +49,16 @@ export class NdjsonLogSink extends LogSink {
       return [];
     }
     await this.prepare();
+    const now = this.now();
     const byFile = new Map<string, ShipDocument[]>();
     for (const doc of docs) {
-      const file = join(this.target, archiveFileName(doc.index, doc.source['@timestamp'], this.now()));
-      byFile.set(file, [...(byFile.get(file) ?? []), doc]);
+      const file = join(this.target, archiveFileName(doc.index, doc.source['@timestamp'], now));
+      const list = byFile.get(file);
+      if (list) {
+        list.push(doc);
+      } else {
+        byFile.set(file, [doc]);
+      }
     }
     for (const [file, fileDocs] of byFile) {
       await this.append(file, fileDocs);
@@ -59,21 +66,27 @@ export class NdjsonLogSink extends LogSink {
     return docs.map(() => ({ status: 'stored' }));
   }
 
+  /** Linear in the documents: one set lookup each, their lines built in slices that yield to the event loop. */
   private async append(file: string, docs: readonly ShipDocument[]): Promise<void> {
     const ids = await this.idsIn(file);
-    const fresh: string[] = [];
-    const added: string[] = [];
-    for (const doc of docs) {
-      if (!ids.has(doc.id) && !added.includes(doc.id)) {
-        fresh.push(JSON.stringify({ index: { _index: doc.index, _id: doc.id } }), JSON.stringify(doc.source));
-        added.push(doc.id);
+    const added = new Set<string>();
+    const fresh = docs.filter((doc) => {
+      if (ids.has(doc.id) || added.has(doc.id)) {
+        return false;
       }
-    }
+      added.add(doc.id);
+      return true;
+    });
     if (fresh.length === 0) {
       return;
     }
+    const lines = await mapInSlices(
+      fresh,
+      (doc) =>
+        `${JSON.stringify({ index: { _index: doc.index, _id: doc.id } })}\n${JSON.stringify(doc.source)}\n`,
+    );
     try {
-      await appendFile(file, `${fresh.join('\n')}\n`);
+      await appendFile(file, lines.join(''));
     } catch (error) {
       // Part of the lines may be on disk: forget what we know so the next write re-reads (and repairs) the file.
       this.idsByFile.delete(file);
