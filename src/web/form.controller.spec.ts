@@ -5,7 +5,11 @@ import { MODELS, predictionOf } from '../../test/fixtures/form-page';
 import { configureApp } from '../app.setup';
 import { TemporarilyUnavailableException } from '../common/api-errors';
 import type { SurveyAnswers } from '../features/features';
+import { AppConfig } from '../config/app-config';
+import { validateEnv } from '../config/env.schema';
+import { ShutdownState } from '../health/shutdown-state';
 import { InfoService } from '../info/info.service';
+import { MetricsService } from '../monitoring/metrics.service';
 import { ModelRegistry } from '../model-pool/model-registry';
 import { Prediction, PredictionService } from '../prediction/prediction.service';
 import { FormController } from './form.controller';
@@ -29,6 +33,13 @@ describe(FormController.name, () => {
         { provide: InfoService, useValue: { describe: () => ({ message: 'API de Prédiction ML' }) } },
         { provide: ModelRegistry, useValue: { names: () => MODELS.map((m) => m.name), list: () => MODELS } },
         { provide: PredictionService, useValue: { predict } },
+        // What configureApp reads: the configuration, the shutdown state, the HTTP metrics.
+        { provide: AppConfig, useValue: new AppConfig(validateEnv({})) },
+        ShutdownState,
+        {
+          provide: MetricsService,
+          useValue: new MetricsService({ poolStats: () => ({}) } as unknown as ModelRegistry),
+        },
       ],
     }).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
