@@ -20,5 +20,10 @@ module.exports = {
   ],
   // Training (src/training, the train command) and the real-process start-up test are out of the mutated scope and
   // take seconds each: every mutant of the feature code would run them.
-  testPathIgnorePatterns: ['/node_modules/', '/src/training/', '/src/cli/', '/test/e2e/startup\\.e2e-spec\\.ts$'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/src/training/',
+    '/src/cli/',
+    '/test/e2e/startup\\.e2e-spec\\.ts$',
+  ],
 };

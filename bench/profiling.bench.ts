@@ -11,7 +11,7 @@ import { RequestContext, requestContextStorage } from '../src/common/request-con
 import { finishProfile, startProfile } from '../src/profiling/request-profile';
 import { timeStage } from '../src/profiling/stage-timer';
 import { EXAMPLE_REQUEST } from '../src/prediction/predict-request.dto';
-import type { PerformanceMetrics } from '../src/request-log/log-entry';
+import type { PerformanceMetrics } from '../src/log-store/log-entry';
 import { buildLogEntry } from '../src/request-log/log-entry.factory';
 
 type Variant = 'bare' | 'stages' | 'monitored' | 'entry';
@@ -40,20 +40,19 @@ async function bareRequest(): Promise<void> {
 async function timedRequest(): Promise<void> {
   timeStage('validate', work);
   timeStage('feature_engineering', work);
+  await timeStage('batch_wait', asyncWork);
   await timeStage('pool_acquire', asyncWork);
   await timeStage('model_run', asyncWork);
-  await timeStage('pool_release', asyncWork);
   timeStage('serialise', work);
 }
 
 async function monitoredRequest(ctx: RequestContext): Promise<PerformanceMetrics> {
   const start = startProfile();
   await timedRequest();
-  ctx.inferenceNs = ctx.stages.get('model_run')?.totalNs;
   return finishProfile(start, {
     latencyNs: process.hrtime.bigint() - ctx.startNs,
-    inferenceNs: ctx.inferenceNs ?? 0n,
     stages: ctx.stages,
+    batchSize: 1,
   });
 }
 

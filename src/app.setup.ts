@@ -12,6 +12,7 @@ import { AppConfig } from './config/app-config';
 import { closeConnectionsWhenShuttingDown } from './health/graceful-shutdown';
 import { ShutdownState } from './health/shutdown-state';
 import { MetricsService } from './monitoring/metrics.service';
+import { RequestLogService } from './request-log/request-log.service';
 import { configureViews } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
@@ -62,9 +63,12 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   server.keepAliveTimeout = api.keepAliveTimeoutMs;
 
   app.disable('x-powered-by');
+  // Answers are computed per request: an ETag would only cost a hash of every body.
+  app.set('etag', false);
   app.set('trust proxy', api.trustProxy);
   app.use(requestContextMiddleware);
   app.use(app.get(MetricsService).middleware);
+  app.use(app.get(RequestLogService).middleware);
   app.use(closeConnectionsWhenShuttingDown(app.get(ShutdownState)));
   app.use(loadSheddingMiddleware(api.maxInflightRequests));
   app.use(SECURITY_HEADERS);

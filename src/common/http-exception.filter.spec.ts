@@ -2,15 +2,10 @@ import { BadRequestException, HttpException, Logger, LoggerService, NotFoundExce
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import express, { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
-import { AppConfig } from '../config/app-config';
-import { validateEnv } from '../config/env.schema';
-import { RedisConnection } from '../redis/redis.module';
-import { MemoryLogStore } from '../request-log/memory-log-store';
-import { RequestLogService } from '../request-log/request-log.service';
-import { waitFor } from '../../test/support/wait-for';
 import { RequestValidationException, TemporarilyUnavailableException } from './api-errors';
 import { bodyParserErrorsMiddleware } from './body-parser-errors.middleware';
 import { errorReply, HttpExceptionFilter } from './http-exception.filter';
+import { RequestContext, requestContextOf, requestContextStorage } from './request-context';
 import { requestContextMiddleware } from './request-context.middleware';
 
 describe('errorReply', () => {
@@ -26,6 +21,14 @@ describe('errorReply', () => {
       headers: {},
     });
     expect(errorReply(new NotFoundException('Cannot GET /nope')).detail).toBe('Cannot GET /nope');
+  });
+
+  it('answers an HttpException made of a bare string with that string', () => {
+    expect(errorReply(new HttpException('I am a teapot', 418))).toEqual({
+      status: 418,
+      detail: 'I am a teapot',
+      headers: {},
+    });
   });
 
   it('joins the messages of an exception that has several', () => {
@@ -77,8 +80,14 @@ class RecordingLogger implements LoggerService {
 describe(HttpExceptionFilter.name, () => {
   let logs: RecordingLogger;
 
-  /** An Express app whose routes throw, answered by the filter as Nest would call it. */
-  const appWith = (filter: HttpExceptionFilter, { withContext = true } = {}): express.Express => {
+  /**
+   * An Express app whose routes throw, answered by the filter as Nest would call it; `lostContext` calls it outside
+   * the request's async context, as happens in Express error handlers.
+   */
+  const appWith = (
+    filter: HttpExceptionFilter,
+    { withContext = true, lostContext = false } = {},
+  ): express.Express => {
     const app = express();
     if (withContext) {
       app.use(requestContextMiddleware);
@@ -100,7 +109,12 @@ describe(HttpExceptionFilter.name, () => {
       throw new Error('failed half-way');
     });
     app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-      filter.catch(error, new ExecutionContextHost([req, res, next]));
+      const answer = (): void => filter.catch(error, new ExecutionContextHost([req, res, next]));
+      if (lostContext) {
+        requestContextStorage.exit(answer);
+      } else {
+        answer();
+      }
     });
     return app;
   };
@@ -139,14 +153,11 @@ describe(HttpExceptionFilter.name, () => {
     expect(logs.lines).toEqual([expect.stringMatching(/^error: GET \/late failed: Error: failed half-way/)]);
   });
 
-  it('finds the transaction id of a request whose context the body parser lost', async () => {
-    const res = await request(appWith(new HttpExceptionFilter()))
-      .post('/predict')
-      .set('X-Request-Id', 'req-5')
-      .set('Content-Type', 'application/json')
-      .send('{"AGE": 6');
-    expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ detail: [{ type: 'json_invalid' }], transaction_id: 'req-5' });
+  it('finds the transaction id on the request where the async context was lost', async () => {
+    const res = await request(appWith(new HttpExceptionFilter(), { lostContext: true }))
+      .get('/bad')
+      .set('X-Request-Id', 'req-5');
+    expect(res.body).toEqual({ detail: 'Unknown model "x"', transaction_id: 'req-5' });
   });
 
   it('answers a request that has no context, without a transaction id', async () => {
@@ -155,23 +166,21 @@ describe(HttpExceptionFilter.name, () => {
     expect(res.body).toEqual({ detail: 'Unknown model "x"' });
   });
 
-  it('has the request log record the error body it sent', async () => {
-    const store = new MemoryLogStore({ viewMaxSize: 10, bufferMax: 10 });
-    const config = new AppConfig(validateEnv({ ENABLE_PERFORMANCE_MONITORING: 'false' }));
-    const requestLog = new RequestLogService(config, store, new RedisConnection(null, config));
-    try {
-      const res = await request(appWith(new HttpExceptionFilter(requestLog)))
-        .post('/predict')
-        .set('Content-Type', 'application/json')
-        .send('{"AGE": 6');
-      const { logs: entries } = await waitFor('the failed call to be logged', async () => {
-        const page = await store.list({ limit: 10, offset: 0 });
-        return page.total > 0 && page;
-      });
-      expect(entries).toHaveLength(1);
-      expect(entries[0]!.data).toMatchObject({ path: '/predict', status_code: 422, result: res.body });
-    } finally {
-      await requestLog.onModuleDestroy();
-    }
+  it('leaves the error body it sent on the request context, for the request log', async () => {
+    let ctx: RequestContext | undefined;
+    const app = express();
+    app.use(requestContextMiddleware);
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      ctx = requestContextOf(req);
+      next();
+    });
+    app.get('/bad', () => {
+      throw new NotFoundException('Unknown model "x"');
+    });
+    app.use((error: unknown, req: Request, res: Response, next: NextFunction) =>
+      new HttpExceptionFilter().catch(error, new ExecutionContextHost([req, res, next])),
+    );
+    const res = await request(app).get('/bad').expect(404);
+    expect(ctx?.loggedResult).toEqual(res.body);
   });
 });

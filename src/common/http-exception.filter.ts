@@ -1,15 +1,6 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-  Optional,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RequestValidationException, TemporarilyUnavailableException, ValidationDetail } from './api-errors';
-import { RequestLogService } from '../request-log/request-log.service';
 import { currentRequest, requestContextOf } from './request-context';
 
 /** What an error becomes on the wire: status, `detail` (FastAPI's key), extra headers. */
@@ -68,9 +59,6 @@ export function errorReply(exception: unknown): ErrorReply {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  /** The request log records failed calls with the body sent here (absent where logging is not set up). */
-  constructor(@Optional() private readonly requestLog?: RequestLogService) {}
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
@@ -84,10 +72,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    const transactionId = (currentRequest() ?? requestContextOf(req))?.transactionId;
-    const body = reply.body ?? { detail: reply.detail, transaction_id: transactionId };
-    if (this.requestLog?.watch(req, res)) {
-      this.requestLog.noteResult(req, body);
+    const ctx = currentRequest() ?? requestContextOf(req);
+    const body = reply.body ?? { detail: reply.detail, transaction_id: ctx?.transactionId };
+    if (ctx) {
+      // The request log records the failed call with the body it was answered.
+      ctx.loggedResult = body;
     }
     res.status(reply.status).set(reply.headers).json(body);
   }

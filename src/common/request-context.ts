@@ -25,13 +25,18 @@ export interface RequestContext {
   openStage?: StageStat;
   /** `<name>@<version>` of the model that answered, set by the prediction service. */
   model?: string;
-  /** The model run alone (onnxruntime `session.run`), set by the prediction service. */
-  inferenceNs?: bigint;
+  /** Rows in the model run that answered (a micro-batch, or a batch request), set by the prediction service. */
+  batchSize?: number;
   /**
    * The `result` of the request's log entry: set by the request log from what the handler returned or the error
    * body sent; a handler that writes its own response (a rendered page) sets it to say what it answered.
    */
   loggedResult?: unknown;
+  /**
+   * A batch request's rows, each logged as an entry of its own (under the request's transaction id) instead of one
+   * entry for the request: the row's input and its result.
+   */
+  loggedRows?: { input: unknown; result: unknown }[];
 }
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();

@@ -51,7 +51,16 @@ export class AppConfig {
     keepAliveTimeoutMs: number;
     shutdownTimeoutMs: number;
   };
-  readonly model: { dir: string; path?: string; poolSize: number; acquireTimeoutMs: number };
+  readonly model: {
+    dir: string;
+    path?: string;
+    poolSize: number;
+    acquireTimeoutMs: number;
+    batchMaxRows: number;
+    /** 0: micro-batching off. */
+    microBatchMaxRows: number;
+    microBatchMaxWaitUs: number;
+  };
   readonly logging: {
     /** LOG_REQUESTS: whether API calls are logged at all. */
     enabled: boolean;
@@ -63,6 +72,8 @@ export class AppConfig {
     streamKey: string;
     viewMaxSize: number;
     bufferMax: number;
+    /** LOG_BUFFER_MAX_MB in bytes: the in-process queue and the outage buffer. */
+    bufferMaxBytes: number;
     flushIntervalMs: number;
     /** Whether log entries keep the survey answers (LOG_INPUTS). */
     keepInputs: boolean;
@@ -102,6 +113,9 @@ export class AppConfig {
       path: e.MODEL_PATH,
       poolSize: e.MODEL_POOL_SIZE,
       acquireTimeoutMs: e.MODEL_ACQUIRE_TIMEOUT_MS,
+      batchMaxRows: e.BATCH_MAX_ROWS,
+      microBatchMaxRows: e.MICRO_BATCH_MAX_WAIT_US === 0 ? 0 : e.MICRO_BATCH_MAX_ROWS,
+      microBatchMaxWaitUs: e.MICRO_BATCH_MAX_WAIT_US,
     };
     this.logging = {
       enabled: e.LOG_REQUESTS,
@@ -127,6 +141,7 @@ export class AppConfig {
       streamKey: e.REDIS_LOG_STREAM_KEY,
       viewMaxSize: e.REDIS_LOGS_MAX_SIZE,
       bufferMax: e.LOG_BUFFER_MAX,
+      bufferMaxBytes: e.LOG_BUFFER_MAX_MB * 1024 * 1024,
       flushIntervalMs: e.LOG_FLUSH_INTERVAL_MS,
       keepInputs: e.LOG_INPUTS === 'full',
     };

@@ -43,6 +43,13 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   MODEL_POOL_SIZE: { description: 'onnxruntime sessions per model (1-64).' },
   MODEL_ACQUIRE_TIMEOUT_MS: { description: 'How long a prediction waits for a free session before a 503.' },
   LOG_REQUESTS: { description: 'Log every API call (false: no entry is made, so none is shipped).' },
+  BATCH_MAX_ROWS: { description: 'Most rows in one POST /predict/batch.' },
+  MICRO_BATCH_MAX_ROWS: {
+    description: 'Concurrent predictions of a model run together, at most this many per run; 0 turns it off.',
+  },
+  MICRO_BATCH_MAX_WAIT_US: {
+    description: 'Longest wait of a prediction for its micro-batch to fill; 0 turns it off.',
+  },
   ENABLE_PERFORMANCE_MONITORING: {
     description: 'Measure each prediction (latency, inference, CPU, memory, stages) in its log entry.',
   },
@@ -63,6 +70,9 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   LOG_BUFFER_MAX: {
     description:
       'Most unshipped entries kept (queue, and memory while Redis is down); the oldest are dropped.',
+  },
+  LOG_BUFFER_MAX_MB: {
+    description: 'Most MiB of unshipped entries kept in this process; the oldest are dropped.',
   },
   LOG_FLUSH_INTERVAL_MS: {
     description: 'Longest wait of an entry in memory before it is written: what a SIGKILL can lose.',

@@ -131,6 +131,15 @@ export class EnvironmentVariables {
   @apply(...INT('MODEL_ACQUIRE_TIMEOUT_MS', 1, 600000))
   MODEL_ACQUIRE_TIMEOUT_MS = 30000;
 
+  @apply(...INT('BATCH_MAX_ROWS', 1, 100_000))
+  BATCH_MAX_ROWS = 1000;
+
+  @apply(...INT('MICRO_BATCH_MAX_ROWS', 0, 10_000))
+  MICRO_BATCH_MAX_ROWS = 32;
+
+  @apply(...INT('MICRO_BATCH_MAX_WAIT_US', 0, 1_000_000))
+  MICRO_BATCH_MAX_WAIT_US = 200;
+
   // --- Request logging and profiling ---
   @apply(...BOOL('LOG_REQUESTS'))
   LOG_REQUESTS = true;
@@ -187,6 +196,9 @@ export class EnvironmentVariables {
 
   @apply(...INT('LOG_BUFFER_MAX', 1, 10000000))
   LOG_BUFFER_MAX = 100000;
+
+  @apply(...INT('LOG_BUFFER_MAX_MB', 1, 100_000))
+  LOG_BUFFER_MAX_MB = 64;
 
   @apply(...INT('LOG_FLUSH_INTERVAL_MS', 1, 60_000))
   LOG_FLUSH_INTERVAL_MS = 50;

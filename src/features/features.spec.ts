@@ -78,6 +78,33 @@ describe('engineerFeatures', () => {
     expect(f.SYMPTOMS_PER_AGE).toBeCloseTo(3 / 71, 12);
     expect(f.RESP_SYMPTOM_RATIO).toBe(0.5);
   });
+
+  it.each([
+    ['a female smoker aged 70', { GENDER: 0, SMOKING: 1, AGE: 70 }],
+    ['a male non-smoker aged 70', { GENDER: 1, SMOKING: 0, AGE: 70 }],
+  ])('gives %s no HIGH_RISK_PROFILE', (_who, overrides) => {
+    expect(featuresByName(answers(overrides)).HIGH_RISK_PROFILE).toBe(0);
+  });
+
+  it.each([
+    ['cough and chest pain without shortness of breath', { COUGHING: 1, 'CHEST PAIN': 1 }],
+    ['chest pain and shortness of breath without cough', { 'CHEST PAIN': 1, 'SHORTNESS OF BREATH': 1 }],
+    ['cough and shortness of breath without chest pain', { COUGHING: 1, 'SHORTNESS OF BREATH': 1 }],
+  ])('flags no CANCER_TRIAD for %s', (_what, overrides) => {
+    expect(featuresByName(answers(overrides)).CANCER_TRIAD).toBe(0);
+  });
+
+  it('flags no SMOKER_WITH_RESP_SYMPTOMS for a smoker without respiratory symptoms', () => {
+    expect(featuresByName(answers({ SMOKING: 1, AGE: 50 })).SMOKER_WITH_RESP_SYMPTOMS).toBe(0);
+  });
+
+  it.each([
+    [{ 'SWALLOWING DIFFICULTY': 1, 'CHEST PAIN': 1 }, 1],
+    [{ 'SWALLOWING DIFFICULTY': 1 }, 0],
+    [{ 'CHEST PAIN': 1 }, 0],
+  ])('gives ADVANCED_SYMPTOMS for %j as %i', (overrides, flag) => {
+    expect(featuresByName(answers(overrides)).ADVANCED_SYMPTOMS).toBe(flag);
+  });
 });
 
 describe('ageGroup', () => {
@@ -107,6 +134,8 @@ describe('canonicalField', () => {
     ['FATIGUE ', 'FATIGUE'],
     ['age', 'AGE'],
     ['YELLOW FINGERS', 'YELLOW_FINGERS'],
+    ['CHEST  PAIN', 'CHEST PAIN'],
+    ['SHORTNESS _OF_BREATH', 'SHORTNESS OF BREATH'],
   ])('maps %j to %j', (key, canonical) => {
     expect(canonicalField(key)).toBe(canonical);
   });
@@ -114,5 +143,10 @@ describe('canonicalField', () => {
   it('rejects unknown keys', () => {
     expect(canonicalField('LUNG_CANCER')).toBeUndefined();
     expect(canonicalField('')).toBeUndefined();
+  });
+
+  it('does not join words sent without a separator', () => {
+    expect(canonicalField('CHESTPAIN')).toBeUndefined();
+    expect(canonicalField('YELLOWFINGERS')).toBeUndefined();
   });
 });

@@ -34,8 +34,8 @@ export class HealthReportDto implements HealthReport {
   @ApiProperty({ example: '1.0.0' })
   version!: string;
 
-  @ApiPropertyOptional({ type: RequestLogHealthDto })
-  request_log?: RequestLogHealthDto;
+  @ApiProperty({ type: RequestLogHealthDto })
+  request_log!: RequestLogHealthDto;
 
   @ApiPropertyOptional({ type: ShippingStatusDto })
   shipping?: ShippingStatusDto;

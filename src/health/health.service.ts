@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PACKAGE } from '../common/package-info';
 import { within } from '../common/within';
 import { LogShippingService, type ShippingStatus } from '../log-shipping/log-shipping.service';
@@ -24,7 +24,7 @@ export interface HealthReport {
   redis_connected: boolean;
   version: string;
   /** Request logs in this process: where they are stored, how many wait to be written, how many were dropped. */
-  request_log?: {
+  request_log: {
     store: 'redis' | 'memory';
     buffered: number;
     dropped_in_memory: number;
@@ -40,32 +40,28 @@ export class HealthService {
     private readonly registry: ModelRegistry,
     private readonly redis: RedisConnection,
     private readonly shutdown: ShutdownState,
-    @Optional() private readonly shipping?: LogShippingService,
-    @Optional() private readonly requestLog?: RequestLogService,
+    private readonly shipping: LogShippingService,
+    private readonly requestLog: RequestLogService,
   ) {}
 
   async check(): Promise<HealthReport> {
     const modelLoaded = this.registry.isLoaded();
     const [redisConnected, shipping] = await Promise.all([
       this.redis.answers(HEALTH_CHECK_TIMEOUT_MS),
-      this.shipping ? within(this.shipping.status(), HEALTH_CHECK_TIMEOUT_MS, undefined) : undefined,
+      within(this.shipping.status(), HEALTH_CHECK_TIMEOUT_MS, undefined),
     ]);
-    const pipeline = this.requestLog?.pipeline();
+    const pipeline = this.requestLog.pipeline();
     return {
       status: !modelLoaded ? 'unhealthy' : this.redis.configured && !redisConnected ? 'degraded' : 'healthy',
       model_loaded: modelLoaded,
       redis_connected: redisConnected,
       version: PACKAGE.version,
-      ...(pipeline
-        ? {
-            request_log: {
-              store: pipeline.store,
-              buffered: pipeline.buffered,
-              dropped_in_memory: pipeline.dropped,
-              write_failures: pipeline.writeFailures,
-            },
-          }
-        : {}),
+      request_log: {
+        store: pipeline.store,
+        buffered: pipeline.buffered,
+        dropped_in_memory: pipeline.dropped,
+        write_failures: pipeline.writeFailures,
+      },
       ...(shipping ? { shipping } : {}),
     };
   }

@@ -55,7 +55,25 @@ describe('bulk outcome', () => {
     });
 
     it('retries a document the response says nothing about', () => {
-      expect(classifyBulkItem(undefined).status).toBe('retry');
+      expect(classifyBulkItem(undefined)).toEqual({
+        status: 'retry',
+        reason: { status: 0, type: 'missing_item', reason: 'no result for this document' },
+      });
+    });
+
+    it('does not store a 2xx item that carries an error', () => {
+      const item = { _index: 'i', status: 201, error: { type: 'weird_exception', reason: 'half done' } };
+      expect(classifyBulkItem(item)).toEqual({
+        status: 'refused',
+        reason: { status: 201, type: 'weird_exception', reason: 'half done' },
+      });
+    });
+
+    it.each([100, 300, 404])('refuses a %i item without an error, naming its status', (status) => {
+      expect(classifyBulkItem({ _index: 'i', status })).toEqual({
+        status: 'refused',
+        reason: { status, type: 'unknown', reason: `status ${status}` },
+      });
     });
   });
 

@@ -74,19 +74,56 @@ describe(ElasticsearchLogSink.name, () => {
     await expect(sink.prepare()).rejects.toThrow(/installing index templates failed/);
   });
 
-  it('throws with the status and the reason when the cluster refuses the whole request', async () => {
+  /** Makes the cluster answer every bulk request with this body and status. */
+  const answerBulk = (body: unknown, statusCode?: number): void => {
     cluster.mock.clear({ method: ['POST', 'PUT'], path: '/_bulk' });
-    cluster.mock.add({ method: 'POST', path: '/_bulk' }, () => {
-      const body = {
-        error: { type: 'security_exception', reason: 'missing authentication credentials' },
-        status: 401,
-      };
-      return new errors.ResponseError({ body, statusCode: 401 } as ConstructorParameters<
-        typeof errors.ResponseError
-      >[0]);
-    });
-    await expect(sink.write([doc('d-1', {})])).rejects.toThrow(
+    cluster.mock.add({ method: 'POST', path: '/_bulk' }, () =>
+      statusCode === undefined
+        ? (body as Record<string, unknown>)
+        : new errors.ResponseError({ body, statusCode } as ConstructorParameters<
+            typeof errors.ResponseError
+          >[0]),
+    );
+  };
+
+  it('throws with the status and the reason when the cluster refuses the whole request', async () => {
+    answerBulk(
+      { error: { type: 'security_exception', reason: 'missing authentication credentials' }, status: 401 },
+      401,
+    );
+    const failure = sink.write([doc('d-1', {})]);
+    await expect(failure).rejects.toThrow(
       /Elasticsearch answered 401: .*security_exception.*missing authentication credentials/,
+    );
+    await expect(failure).rejects.toMatchObject({ name: 'ElasticsearchUnavailableError' });
+  });
+
+  it('quotes a refusal whose body is plain text, or empty, as it is', async () => {
+    answerBulk('Unauthorized', 401);
+    await expect(sink.write([doc('e-1', {})])).rejects.toThrow(
+      new ElasticsearchUnavailableError('bulk request failed: Elasticsearch answered 401: Unauthorized'),
+    );
+    answerBulk(null, 502);
+    await expect(sink.write([doc('e-2', {})])).rejects.toThrow(
+      new ElasticsearchUnavailableError('bulk request failed: Elasticsearch answered 502: null'),
+    );
+  });
+
+  it('quotes at most 500 characters of a refusal', async () => {
+    answerBulk('x'.repeat(600), 413);
+    await expect(sink.write([doc('f-1', {})])).rejects.toThrow(
+      new ElasticsearchUnavailableError(
+        `bulk request failed: Elasticsearch answered 413: ${'x'.repeat(500)}`,
+      ),
+    );
+  });
+
+  it('throws when the cluster answers a bulk request without items', async () => {
+    answerBulk({ took: 1, errors: false });
+    await expect(sink.write([doc('g-1', {})])).rejects.toThrow(
+      new ElasticsearchUnavailableError(
+        "bulk request failed: Cannot read properties of undefined (reading '0')",
+      ),
     );
   });
 
@@ -98,5 +135,9 @@ describe(ElasticsearchLogSink.name, () => {
   it('shows the node without credentials', () => {
     expect(redactedNode('https://elastic:s3cret@es.example:9200')).toBe('https://es.example:9200');
     expect(sink.target).toBe('http://es.mock:9200');
+  });
+
+  it('passes a node it cannot parse as a URL through unchanged', () => {
+    expect(redactedNode('not a url')).toBe('not a url');
   });
 });

@@ -9,7 +9,10 @@ import {
   canonicalPath,
   deadLetterDocument,
   documentsForEntry,
+  logDocument,
+  perfDocument,
   predictionResult,
+  topFunctionDocuments,
   utcTimestamp,
   type ShippingIndexes,
 } from './log-shipping.documents';
@@ -138,11 +141,64 @@ describe('log-shipping documents', () => {
     });
   });
 
+  describe(logDocument.name, () => {
+    it('keeps a missing input or result as null', () => {
+      const entry = predictionEntry({ data: { input_data: null } });
+      delete (entry.data as Partial<typeof entry.data>).result;
+      expect(logDocument(entry, INDEXES.logs).source).toMatchObject({ input_data: null, result: null });
+    });
+
+    it('wraps a result that is not an object, so the flattened field takes it', () => {
+      const text = predictionEntry({ data: { result: 'Internal Server Error' } });
+      const list = predictionEntry({ data: { result: [1, 2] } });
+      expect(logDocument(text, INDEXES.logs).source.result).toEqual({ value: 'Internal Server Error' });
+      expect(logDocument(list, INDEXES.logs).source.result).toEqual({ value: [1, 2] });
+    });
+  });
+
+  describe(perfDocument.name, () => {
+    it('copies every metric of a profiled entry', () => {
+      const entry = predictionEntry();
+      const { top_functions: top, ...metrics } = perfDocument(entry, INDEXES.perfs).source;
+      expect(metrics).toMatchObject({
+        inference_time_ms: 0.42,
+        latency_ms: 1.9,
+        cpu_time_ms: 1.1,
+        memory_mb: 142.5,
+        memory_delta_mb: 0.02,
+        function_calls: 6,
+      });
+      expect(top).toHaveLength(5);
+    });
+
+    it('gives an entry without metrics null figures and no top functions', () => {
+      const entry = predictionEntry({ data: { performance_metrics: null } });
+      expect(perfDocument(entry, INDEXES.perfs).source).toMatchObject({
+        inference_time_ms: null,
+        latency_ms: null,
+        cpu_time_ms: null,
+        memory_mb: null,
+        memory_delta_mb: null,
+        function_calls: null,
+        top_functions: [],
+      });
+    });
+  });
+
+  describe(topFunctionDocuments.name, () => {
+    it('gives an entry without metrics no top-function document', () => {
+      expect(
+        topFunctionDocuments(predictionEntry({ data: { performance_metrics: null } }), INDEXES.topFunc),
+      ).toEqual([]);
+    });
+  });
+
   describe(canonicalPath.name, () => {
     it.each([
       ['/predict', '/predict'],
       ['/api/predict', '/predict'],
       ['/predict/', '/predict'],
+      ['/predict//', '/predict'],
       ['/predict_proba?model=x', '/predict_proba'],
       ['/api', '/'],
       ['/apis/predict', '/apis/predict'],
@@ -159,6 +215,21 @@ describe('log-shipping documents', () => {
       expect(answers.GENDER).toBe(1);
       expect(answers.COUGHING).toBeNull();
     });
+
+    it.each([[null], [''], ['  '], [[65]], [{}]])('reads %j as no answer, not as 0', (value) => {
+      expect(canonicalAnswers({ AGE: value }).AGE).toBeNull();
+    });
+
+    it('ignores keys that are not survey fields', () => {
+      expect(Object.keys(canonicalAnswers({ AGE: 65, FAVOURITE_COLOUR: 3 })).sort()).toEqual(
+        [...INPUT_FIELDS].sort(),
+      );
+    });
+
+    it('keeps the first usable value of a field given under two spellings', () => {
+      expect(canonicalAnswers({ 'CHRONIC DISEASE': 2, CHRONIC_DISEASE: 1 })['CHRONIC DISEASE']).toBe(2);
+      expect(canonicalAnswers({ 'CHRONIC DISEASE': 'x', CHRONIC_DISEASE: 1 })['CHRONIC DISEASE']).toBe(1);
+    });
   });
 
   describe(predictionResult.name, () => {
@@ -168,6 +239,12 @@ describe('log-shipping documents', () => {
         probability: 0.2,
         risk_level: 'low',
       });
+    });
+
+    it('keeps only finite numbers and a string risk level, null otherwise', () => {
+      expect(
+        predictionResult({ prediction: '1', probability: Number.POSITIVE_INFINITY, risk_level: 3 }),
+      ).toEqual({ prediction: null, probability: null, risk_level: null });
     });
   });
 
@@ -203,6 +280,13 @@ describe('log-shipping documents', () => {
           document: doc!.source,
         },
       });
+    });
+
+    it('records a null transaction id for a document without one', () => {
+      const doc = { index: INDEXES.logs, id: 'e1', entryId: 'e1', source: { entry: { id: 'e1' } } };
+      const reason = { status: 0, type: 'invalid_entry', reason: 'corrupt' };
+      const letter = deadLetterDocument(doc, reason, INDEXES.deadLetter, new Date('2025-03-14T10:00:00Z'));
+      expect(letter.source.transaction_id).toBeNull();
     });
   });
 });

@@ -1,5 +1,5 @@
 import { canonicalField, INPUT_FIELDS, type InputField } from '../features/features';
-import type { LogEntry, TopFunction } from '../request-log/log-entry';
+import type { LogEntry, TopFunction } from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
 
 /**
@@ -36,7 +36,7 @@ export interface RefusalReason {
 }
 
 /** The paths whose successful answers feed the message index (drift analysis reads it). */
-const PREDICTION_PATHS = new Set(['/predict', '/predict_proba']);
+const PREDICTION_PATHS = new Set(['/predict', '/predict_proba', '/predict/batch']);
 
 /** `/api/predict?model=x` → `/predict`: the alias and the query string do not make another endpoint. */
 export function canonicalPath(path: string): string {
@@ -175,6 +175,8 @@ export function perfDocument(entry: LogEntry, index: string): ShipDocument {
     memory_mb: m?.memory_mb ?? null,
     memory_delta_mb: m?.memory_delta_mb ?? null,
     function_calls: m?.function_calls ?? null,
+    // Entries written before micro-batching have no batch size: their run was theirs alone.
+    batch_size: m ? (m.batch_size ?? 1) : null,
     top_functions: rankedTopFunctions(m?.top_functions ?? []),
   });
 }

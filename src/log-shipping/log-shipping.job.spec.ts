@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { predictionEntry } from '../../test/support/log-shipping/entries';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
-import { MemoryLogStore } from '../request-log/memory-log-store';
+import { MemoryLogStore } from '../log-store/memory-log-store';
 import { LogShippingJob } from './log-shipping.job';
 import { LogShippingService, ShippingClock } from './log-shipping.service';
 import { NdjsonLogSink } from './ndjson-log-sink';
+import { asStored } from '../../test/support/request-log/log-entries';
 
 describe(LogShippingJob.name, () => {
   let dir: string;
@@ -30,6 +31,7 @@ describe(LogShippingJob.name, () => {
     registry = new SchedulerRegistry();
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     jest.useRealTimers();
     await rm(dir, { recursive: true, force: true });
   });
@@ -37,7 +39,7 @@ describe(LogShippingJob.name, () => {
   it('asks for a run every LOG_SHIP_INTERVAL_SECONDS', async () => {
     const { service, job } = setUp('10');
     const scheduled = jest.spyOn(service, 'shipScheduled');
-    await store.append([predictionEntry()]);
+    await store.append(asStored([predictionEntry()]));
     job.onApplicationBootstrap();
     expect(registry.getIntervals()).toEqual([LogShippingJob.INTERVAL_NAME]);
     await jest.advanceTimersByTimeAsync(9_999);
@@ -51,10 +53,19 @@ describe(LogShippingJob.name, () => {
     await job.onModuleDestroy();
   });
 
-  it('schedules nothing when LOG_SHIP_INTERVAL_SECONDS is 0', () => {
+  it('schedules nothing when LOG_SHIP_INTERVAL_SECONDS is 0, and says so', () => {
+    const log = jest.spyOn(Logger.prototype, 'log');
     const { job } = setUp('0');
     job.onApplicationBootstrap();
     expect(registry.getIntervals()).toEqual([]);
+    expect(log).toHaveBeenCalledWith('Scheduled log shipping is off (LOG_SHIP_INTERVAL_SECONDS=0)');
+  });
+
+  it('shuts down without a schedule to stop', async () => {
+    const { service, job } = setUp('0');
+    job.onApplicationBootstrap();
+    await expect(job.onModuleDestroy()).resolves.toBeUndefined();
+    expect(await service.shipScheduled()).toBeNull();
   });
 
   it('skips a tick while the previous run is still going, so runs never overlap', async () => {
@@ -81,7 +92,7 @@ describe(LogShippingJob.name, () => {
 
   it('stops the schedule on shutdown, after letting the run in progress finish', async () => {
     const { service, job } = setUp('1');
-    await store.append([predictionEntry()]);
+    await store.append(asStored([predictionEntry()]));
     job.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(1_000);
     const destroyed = job.onModuleDestroy();
@@ -94,9 +105,11 @@ describe(LogShippingJob.name, () => {
     expect(scheduled).not.toHaveBeenCalled();
   });
 
-  it('never lets a failing run escape the timer callback', async () => {
+  it('never lets a failing run escape the timer callback, and logs why it failed', async () => {
+    const logError = jest.spyOn(Logger.prototype, 'error');
     const { service, job } = setUp('1');
     jest.spyOn(service, 'shipScheduled').mockRejectedValue(new Error('unexpected'));
     await expect(job.tick()).resolves.toBeUndefined();
+    expect(logError).toHaveBeenCalledWith('Scheduled shipping failed: unexpected');
   });
 });

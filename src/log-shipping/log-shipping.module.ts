@@ -1,9 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@elastic/elasticsearch';
 import { AppConfig } from '../config/app-config';
 import { ELASTICSEARCH_CLIENT, ElasticsearchModule } from '../elasticsearch/elasticsearch.module';
-import { RequestLogModule } from '../request-log/request-log.module';
+import { LogStoreModule } from '../log-store/log-store.module';
 import { ElasticsearchLogSink } from './elasticsearch-log-sink';
 import { LogShippingController } from './log-shipping.controller';
 import { LogShippingJob } from './log-shipping.job';
@@ -13,12 +13,11 @@ import { LogSink } from './log-sink';
 import { NdjsonLogSink } from './ndjson-log-sink';
 
 /**
- * The shipping service and its sink: Elasticsearch when a cluster is configured, NDJSON files otherwise. Global so
- * that /health and /logs/stats can report its status; used alone by `npm run ship`.
+ * The shipping service and its sink: Elasticsearch when a cluster is configured, NDJSON files otherwise. Reads the
+ * log store, never the request logger; used alone by `npm run ship`.
  */
-@Global()
 @Module({
-  imports: [RequestLogModule, ElasticsearchModule],
+  imports: [LogStoreModule, ElasticsearchModule],
   providers: [
     ShippingClock,
     {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import type { LogEntry } from '../request-log/log-entry';
-import { LogStore, type QueuedLogEntry } from '../request-log/log-store';
+import type { LogEntry } from '../log-store/log-entry';
+import { LogStore, type QueuedLogEntry } from '../log-store/log-store';
 import {
   deadLetterDocument,
   documentsForEntry,

@@ -2,7 +2,7 @@ import type { MappingProperty, MappingTypeMapping } from '@elastic/elasticsearch
 import { predictionEntry, validationErrorEntry } from '../../test/support/log-shipping/entries';
 import { INPUT_FIELDS } from '../features/features';
 import { deadLetterDocument, documentsForEntry, type ShippingIndexes } from './log-shipping.documents';
-import { indexMappings, indexTemplates } from './log-shipping.templates';
+import { indexMappings, indexTemplates, TEMPLATE_VERSION } from './log-shipping.templates';
 
 const INDEXES: ShippingIndexes = {
   logs: 'my-logs',
@@ -44,13 +44,23 @@ describe('log-shipping index templates', () => {
       expect(new Set(templates.map((t) => t.name)).size).toBe(5);
       expect(templates.every((t) => t.template.mappings.dynamic === 'strict')).toBe(true);
     });
+
+    it('names the template after its index, ranks it above the built-in ones and says who manages it', () => {
+      const [logs] = indexTemplates(INDEXES);
+      expect(logs).toMatchObject({
+        name: 'lungcheck-my-logs',
+        priority: 500,
+        _meta: { managed_by: 'lungcheck', version: TEMPLATE_VERSION },
+      });
+    });
   });
 
   describe(indexMappings.name, () => {
-    const mappings = indexMappings();
+    // Each test builds the mappings itself, so that the code under test runs within the test.
     const kinds = Object.keys(INDEXES) as (keyof ShippingIndexes)[];
 
     it('maps @timestamp as a date, ids as keywords, in every index', () => {
+      const mappings = indexMappings();
       for (const kind of kinds) {
         expect(mappings[kind].properties?.['@timestamp']).toEqual({ type: 'date' });
         expect(mappings[kind].properties?.entry_id).toEqual({ type: 'keyword' });
@@ -59,13 +69,56 @@ describe('log-shipping index templates', () => {
     });
 
     it('maps the 15 answers of the message index as integers and top functions of perfs as nested', () => {
+      const mappings = indexMappings();
       const input = mappings.message.properties?.input_data as { properties: Record<string, unknown> };
       expect(Object.keys(input.properties).sort()).toEqual([...INPUT_FIELDS].sort());
       expect(Object.values(input.properties)).toEqual(INPUT_FIELDS.map(() => ({ type: 'integer' })));
       expect(mappings.perfs.properties?.top_functions).toMatchObject({ type: 'nested' });
     });
 
+    it('maps the log message as full text, with a keyword copy of messages up to 1024 characters', () => {
+      const mappings = indexMappings();
+      expect(mappings.logs.properties?.message).toEqual({
+        type: 'text',
+        fields: { keyword: { type: 'keyword', ignore_above: 1024 } },
+      });
+    });
+
+    it('refuses unknown fields inside the answers, the result, the top functions and the dead-letter error', () => {
+      const mappings = indexMappings();
+      const inner = [
+        mappings.message.properties?.input_data,
+        mappings.message.properties?.result,
+        mappings.perfs.properties?.top_functions,
+        mappings.deadLetter.properties?.error,
+      ];
+      expect(inner.map((p) => (p as { dynamic?: string }).dynamic)).toEqual([
+        'strict',
+        'strict',
+        'strict',
+        'strict',
+      ]);
+      expect(mappings.message.properties?.result).toEqual({
+        dynamic: 'strict',
+        properties: {
+          prediction: { type: 'integer' },
+          probability: { type: 'float' },
+          risk_level: { type: 'keyword' },
+        },
+      });
+      expect(mappings.deadLetter.properties?.error).toEqual({
+        dynamic: 'strict',
+        properties: { status: { type: 'integer' }, type: { type: 'keyword' }, reason: { type: 'text' } },
+      });
+    });
+
+    it('keeps the refused document in the dead-letter index without indexing it', () => {
+      const mappings = indexMappings();
+      expect(mappings.deadLetter.properties?.document).toEqual({ type: 'object', enabled: false });
+    });
+
     it('knows every field the documents of each index carry (the mappings are strict)', () => {
+      const mappings = indexMappings();
       const entries = [
         predictionEntry(),
         predictionEntry({ data: { path: '/predict_proba' } }),

@@ -92,6 +92,7 @@ export function indexMappings(): Record<keyof ShippingIndexes, MappingTypeMappin
       memory_mb: float,
       memory_delta_mb: float,
       function_calls: integer,
+      batch_size: integer,
       top_functions: { type: 'nested', dynamic: 'strict', properties: functionFields },
     }),
     topFunc: strict({

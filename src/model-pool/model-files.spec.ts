@@ -30,8 +30,10 @@ describe('discoverModels', () => {
   it('adds the MODEL_PATH model as explicit, replacing the same name from the directory', () => {
     copy(LR, '.onnx', '.card.json');
     const found = discoverModels(MODEL_DIR, join(dir, `${LR}.onnx`));
-    expect(found.find((f) => f.name === LR)).toMatchObject({
+    expect(found.find((f) => f.name === LR)).toEqual({
+      name: LR,
       onnxPath: join(dir, `${LR}.onnx`),
+      cardPath: join(dir, `${LR}.card.json`),
       explicit: true,
     });
     expect(found).toHaveLength(2);
@@ -40,6 +42,14 @@ describe('discoverModels', () => {
   it('serves MODEL_PATH alone when the directory does not exist', () => {
     copy(LR, '.onnx', '.card.json');
     expect(discoverModels(join(dir, 'absent'), join(dir, `${LR}.onnx`)).map((f) => f.name)).toEqual([LR]);
+  });
+
+  it('lists the models by name, not in the order of their file names', () => {
+    copy(LR, '.onnx', '.card.json');
+    for (const ext of ['.onnx', '.card.json']) {
+      copyFileSync(join(MODEL_DIR, `${LR}${ext}`), join(dir, `${LR}-small${ext}`));
+    }
+    expect(discoverModels(dir).map((f) => f.name)).toEqual([LR, `${LR}-small`]);
   });
 
   it.each([
@@ -56,6 +66,7 @@ describe('discoverModels', () => {
   ])('fails on %s naming it', (_what, run, message) => {
     expect(run).toThrow(ModelLoadError);
     expect(run).toThrow(message);
+    expect(run).toThrow(expect.objectContaining({ name: 'ModelLoadError' }));
   });
 
   it('fails on an empty directory naming it', () => {
@@ -99,8 +110,44 @@ describe('readModelCard', () => {
     expect(readModelCard(files(), onnx)).toMatchObject({ name: LR, version: modelVersionOf(onnx) });
   });
 
+  it('rejects an unreadable card with the reason', () => {
+    expect(() => readModelCard(files(), onnx)).toThrow(
+      /Invalid model card .*logistic_regression\.card\.json: .*ENOENT: no such file or directory/,
+    );
+  });
+
   it.each([
-    ['invalid JSON', '{"name":', /Invalid model card .*logistic_regression\.card\.json: /],
+    [
+      'invalid JSON',
+      '{"name":',
+      /Invalid model card .*logistic_regression\.card\.json: Unexpected end of JSON input/,
+    ],
+    ['an array', [card], /: not a JSON object$/],
+    ['null', null, /: not a JSON object$/],
+    ['no name', { ...card, name: undefined }, /: "name" must be a non-empty string$/],
+    ['a numeric name', { ...card, name: 7 }, /: "name" must be a non-empty string$/],
+    ['an empty name', { ...card, name: '' }, /: "name" must be a non-empty string$/],
+    ['an empty version', { ...card, version: '' }, /: "version" must be a non-empty string$/],
+    [
+      'no threshold',
+      { ...card, threshold: undefined },
+      /"threshold\.value" must be a number between 0 and 1/,
+    ],
+    [
+      'a threshold given as a string',
+      { ...card, threshold: { value: '0.5' } },
+      /"threshold\.value" must be a number between 0 and 1/,
+    ],
+    [
+      'a threshold of 0',
+      { ...card, threshold: { value: 0 } },
+      /"threshold\.value" must be a number between 0 and 1/,
+    ],
+    [
+      'a threshold of 1',
+      { ...card, threshold: { value: 1 } },
+      /"threshold\.value" must be a number between 0 and 1/,
+    ],
     [
       'a threshold out of (0, 1)',
       { ...card, threshold: { value: 1.5 } },
@@ -113,6 +160,12 @@ describe('readModelCard', () => {
       /describes version 000000000000 but .* is version/,
     ],
     ['no ONNX names', { ...card, onnx: {} }, /"onnx\.input" must be a string/],
+    ['no ONNX section', { ...card, onnx: undefined }, /"onnx\.input" must be a string/],
+    [
+      'no probabilities output',
+      { ...card, onnx: { input: 'features' } },
+      /"onnx\.probabilities_output" must be a string/,
+    ],
   ])('rejects %s naming the card', (_what, content, message) => {
     withCard(content);
     expect(() => readModelCard(files(), onnx)).toThrow(ModelLoadError);

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { ModelSummary } from './model-registry';
-import type { PoolMode, PoolStats } from './model-session-pool';
+import type { PoolStats } from './model-session-pool';
 
 export class ModelSummaryDto implements ModelSummary {
   @ApiProperty({ example: 'logistic_regression' })
@@ -66,7 +66,7 @@ export class PoolStatsDto implements PoolStats {
   @ApiProperty({ example: 0, description: 'Predictions waiting for a free session' })
   pending!: number;
 
-  @ApiProperty({ example: 120, description: 'One per prediction answered' })
+  @ApiProperty({ example: 120, description: 'One per row predicted' })
   total_predictions!: number;
 
   @ApiProperty({ example: 30 })
@@ -74,10 +74,4 @@ export class PoolStatsDto implements PoolStats {
 
   @ApiProperty({ example: '/app/model/logistic_regression.onnx' })
   model_path!: string;
-
-  @ApiProperty({
-    enum: ['pool', 'single'],
-    description: '`single`: the pool could not be built, one shared session',
-  })
-  mode!: PoolMode;
 }

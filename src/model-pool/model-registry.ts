@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { FEATURE_COUNT } from '../features/features';
 import type { MetricName, ModelCard, ThresholdRule } from './model-card';
 import { discoverModels, ModelFiles, ModelLoadError, readModelCard } from './model-files';
+import { MicroBatcher } from './micro-batcher';
 import { ModelSessionPool, PoolStats } from './model-session-pool';
 import { OnnxSessionFactory } from './onnx-session.factory';
 
@@ -19,6 +20,8 @@ export interface LoadedModel {
   modelPath: string;
   isDefault: boolean;
   pool: ModelSessionPool;
+  /** Single predictions go through it (micro-batching); batches call the pool directly. */
+  batcher: MicroBatcher;
 }
 
 /** What GET /models shows of a model (snake_case like the card it summarises). */
@@ -80,10 +83,10 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
     this.defaultName = this.chooseDefault();
     for (const model of this.models.values()) {
       model.isDefault = model.name === this.defaultName;
-      const { mode, size } = model.pool;
+      const { size } = model.pool;
       this.logger.log(
         `Serving ${model.id}${model.isDefault ? ' (default)' : ''} from ${relative(process.cwd(), model.modelPath)}: ` +
-          `threshold ${model.card.threshold.value}, ${mode === 'pool' ? `pool of ${size} session${size === 1 ? '' : 's'}` : 'one shared session'}`,
+          `threshold ${model.card.threshold.value}, pool of ${size} session${size === 1 ? '' : 's'}`,
       );
     }
   }
@@ -179,9 +182,15 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       modelPath: files.onnxPath,
       size: this.config.model.poolSize,
       acquireTimeoutMs: this.config.model.acquireTimeoutMs,
+      input: card.onnx.input,
+      output: card.onnx.probabilities_output,
       firstSession: first,
       createSession: () => this.sessions.create(bytes),
-      logger: this.logger,
+    }).catch((error: unknown) => {
+      throw new ModelLoadError(
+        `Cannot open ${this.config.model.poolSize} onnxruntime sessions for ${files.onnxPath} (MODEL_POOL_SIZE): ` +
+          `${error instanceof Error ? error.message : String(error)}`,
+      );
     });
     return {
       name: files.name,
@@ -191,6 +200,11 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       modelPath: files.onnxPath,
       isDefault: files.explicit,
       pool,
+      batcher: new MicroBatcher(
+        pool,
+        this.config.model.microBatchMaxRows,
+        this.config.model.microBatchMaxWaitUs,
+      ),
     };
   }
 

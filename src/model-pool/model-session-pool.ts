@@ -1,11 +1,7 @@
-import { Logger } from '@nestjs/common';
 import { createPool, Pool } from 'generic-pool';
-import type { InferenceSession } from 'onnxruntime-node';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { TemporarilyUnavailableException } from '../common/api-errors';
-import { timeStage } from '../profiling/stage-timer';
-
-/** `pool`: MODEL_POOL_SIZE sessions in a generic-pool pool; `single`: the fallback, one shared session. */
-export type PoolMode = 'pool' | 'single';
+import { FEATURE_COUNT } from '../features/features';
 
 /** One model's entry in GET /pool/stats (snake_case: the reference's field names). */
 export interface PoolStats {
@@ -14,11 +10,10 @@ export interface PoolStats {
   in_use: number;
   /** Predictions waiting for a free session. */
   pending: number;
-  /** One per prediction answered (not per model call). */
+  /** One per row predicted (a batch of n rows counts n). */
   total_predictions: number;
   avg_usage_per_instance: number;
   model_path: string;
-  mode: PoolMode;
 }
 
 export interface ModelSessionPoolOptions {
@@ -27,80 +22,33 @@ export interface ModelSessionPoolOptions {
   modelPath: string;
   size: number;
   acquireTimeoutMs: number;
-  /** An already created and checked session: the pool's first, or the only one if the pool cannot be built. */
+  /** The graph's input and probabilities output (from the model card). */
+  input: string;
+  output: string;
+  /** An already created and checked session: the pool's first. */
   firstSession: InferenceSession;
   createSession: () => Promise<InferenceSession>;
-  logger?: Logger;
+}
+
+/** What one run gave: the class probabilities of each row, and how long it took. */
+export interface ModelRun {
+  /** `[p0, p1]` per row, row after row, as the model answered them. */
+  probabilities: Float32Array;
+  /** Waiting for a free session. */
+  acquireNs: bigint;
+  /** onnxruntime's run alone, from the moment it starts computing to its result. */
+  runNs: bigint;
 }
 
 /** 503 + Retry-After when every session stayed busy for MODEL_ACQUIRE_TIMEOUT_MS. */
 export class ModelPoolBusyException extends TemporarilyUnavailableException {}
 
-/** How sessions are lent out: the generic-pool pool, or the single shared session. */
-interface SessionLender {
-  readonly size: number;
-  acquire(): Promise<InferenceSession>;
-  release(session: InferenceSession): Promise<void>;
-  counts(): { available: number; inUse: number; pending: number };
-  close(): Promise<void>;
-}
-
-class GenericPoolLender implements SessionLender {
-  constructor(
-    private readonly pool: Pool<InferenceSession>,
-    readonly size: number,
-  ) {}
-
-  acquire(): Promise<InferenceSession> {
-    return this.pool.acquire();
-  }
-
-  release(session: InferenceSession): Promise<void> {
-    return this.pool.release(session);
-  }
-
-  counts(): { available: number; inUse: number; pending: number } {
-    return { available: this.pool.available, inUse: this.pool.borrowed, pending: this.pool.pending };
-  }
-
-  async close(): Promise<void> {
-    await this.pool.drain();
-    await this.pool.clear();
-  }
-}
-
-/** onnxruntime sessions accept concurrent runs, so the fallback shares one session without queueing. */
-class SingleSessionLender implements SessionLender {
-  readonly size = 1;
-  private inUse = 0;
-
-  constructor(private readonly session: InferenceSession) {}
-
-  acquire(): Promise<InferenceSession> {
-    this.inUse += 1;
-    return Promise.resolve(this.session);
-  }
-
-  release(): Promise<void> {
-    this.inUse -= 1;
-    return Promise.resolve();
-  }
-
-  counts(): { available: number; inUse: number; pending: number } {
-    return { available: this.inUse > 0 ? 0 : 1, inUse: this.inUse, pending: 0 };
-  }
-
-  close(): Promise<void> {
-    return this.session.release();
-  }
-}
-
 const isTimeout = (error: unknown): boolean => error instanceof Error && error.name === 'TimeoutError';
 
 /**
  * Builds a generic-pool pool of exactly `size` sessions. The sessions are created up front, so a failure shows now
- * (and the caller can fall back) rather than as generic-pool's endless silent re-creation attempts later; the pool
- * then lends them, and every one is acquired once to prove it does.
+ * (and stops start-up with its reason: if onnxruntime cannot make a second session, it is broken) rather than as
+ * generic-pool's endless silent re-creation attempts later; the pool then lends them, each acquired once to prove it.
  */
 async function buildGenericPool(options: ModelSessionPoolOptions): Promise<Pool<InferenceSession>> {
   const { size, firstSession, createSession, acquireTimeoutMs } = options;
@@ -125,74 +73,87 @@ async function buildGenericPool(options: ModelSessionPoolOptions): Promise<Pool<
 }
 
 /**
- * One model's sessions. Each prediction borrows a session for its model run (`use`), waiting at most
- * MODEL_ACQUIRE_TIMEOUT_MS, and always gives it back.
+ * One model's onnxruntime sessions, and the only place the service runs them: `predictProba` borrows a session
+ * (waiting at most MODEL_ACQUIRE_TIMEOUT_MS), runs n rows of features in one call, and always gives it back.
+ * onnxruntime-node computes on the main thread (its `run` defers itself to the event loop's next check phase, then
+ * runs synchronously), so several sessions do not run in parallel: the pool bounds the runs in progress, and one run
+ * of many rows (micro-batching, the batch endpoint) is what saves time.
  */
 export class ModelSessionPool {
   private predictions = 0;
 
   private constructor(
-    private readonly lender: SessionLender,
-    readonly mode: PoolMode,
+    private readonly pool: Pool<InferenceSession>,
     private readonly options: ModelSessionPoolOptions,
   ) {}
 
-  /** Builds the pool, or falls back to `single` (logged, and shown in stats) when the pool cannot be built. */
+  /** Builds the pool, or fails with the reason. */
   static async open(options: ModelSessionPoolOptions): Promise<ModelSessionPool> {
-    const logger = options.logger ?? new Logger(ModelSessionPool.name);
-    try {
-      const pool = await buildGenericPool(options);
-      return new ModelSessionPool(new GenericPoolLender(pool, options.size), 'pool', options);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      logger.warn(
-        `Could not build a pool of ${options.size} sessions for model "${options.name}" (${reason}); ` +
-          'falling back to a single shared session (mode "single" in /pool/stats)',
-      );
-      return new ModelSessionPool(new SingleSessionLender(options.firstSession), 'single', options);
-    }
+    return new ModelSessionPool(await buildGenericPool(options), options);
   }
 
   get size(): number {
-    return this.lender.size;
+    return this.options.size;
   }
 
-  /** Runs `fn` with a borrowed session; one call is one prediction, counted when it succeeds. */
-  async use<T>(fn: (session: InferenceSession) => Promise<T>): Promise<T> {
-    const session = await timeStage('pool_acquire', () => this.lender.acquire()).catch((error: unknown) => {
+  /**
+   * The class probabilities of each of the `n` rows (row-major, FEATURE_COUNT each), from one run. The times are
+   * returned rather than recorded: a run made for a micro-batch belongs to every request of the batch.
+   */
+  async predictProba(rows: Float32Array, n: number): Promise<ModelRun> {
+    const acquiring = process.hrtime.bigint();
+    const session = await this.pool.acquire().catch((error: unknown) => {
       throw isTimeout(error) ? this.busy() : error;
     });
+    const acquireNs = process.hrtime.bigint() - acquiring;
     try {
-      const result = await fn(session);
-      this.predictions += 1;
-      return result;
+      const run = await this.run(session, rows, n);
+      this.predictions += n;
+      return { ...run, acquireNs };
     } finally {
-      await timeStage('pool_release', () => this.lender.release(session));
+      await this.pool.release(session);
     }
   }
 
   stats(): PoolStats {
-    const { available, inUse, pending } = this.lender.counts();
+    const size = this.options.size;
     return {
-      pool_size: this.lender.size,
-      available,
-      in_use: inUse,
-      pending,
+      pool_size: size,
+      available: this.pool.available,
+      in_use: this.pool.borrowed,
+      pending: this.pool.pending,
       total_predictions: this.predictions,
-      avg_usage_per_instance: this.predictions / this.lender.size,
+      avg_usage_per_instance: this.predictions / size,
       model_path: this.options.modelPath,
-      mode: this.mode,
     };
   }
 
   /** Waits for borrowed sessions to come back, then releases every session. */
-  close(): Promise<void> {
-    return this.lender.close();
+  async close(): Promise<void> {
+    await this.pool.drain();
+    await this.pool.clear();
+  }
+
+  private async run(
+    session: InferenceSession,
+    rows: Float32Array,
+    n: number,
+  ): Promise<Omit<ModelRun, 'acquireNs'>> {
+    const { input, output } = this.options;
+    const feeds = { [input]: new Tensor('float32', rows, [n, FEATURE_COUNT]) };
+    // onnxruntime-node starts computing in a setImmediate callback queued by run(); this one, queued just before,
+    // runs right before it, so the time counted is the computation and not the wait for the event loop.
+    let startedAt = process.hrtime.bigint();
+    setImmediate(() => {
+      startedAt = process.hrtime.bigint();
+    });
+    const result = await session.run(feeds, [output]);
+    const runNs = process.hrtime.bigint() - startedAt;
+    return { probabilities: result[output].data as Float32Array, runNs };
   }
 
   private busy(): ModelPoolBusyException {
-    const { name, acquireTimeoutMs } = this.options;
-    const size = this.lender.size;
+    const { name, acquireTimeoutMs, size } = this.options;
     return new ModelPoolBusyException(
       `Model "${name}" is busy: all ${size} sessions of its pool (pool size ${size}, MODEL_POOL_SIZE) stayed in use ` +
         `for ${acquireTimeoutMs} ms (MODEL_ACQUIRE_TIMEOUT_MS). Retry later.`,

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { requestContextOf } from '../common/request-context';
@@ -26,11 +26,7 @@ export class MetricsService {
   private readonly latency: Histogram<'method' | 'route'>;
   private readonly inference: Histogram<'model'>;
 
-  constructor(
-    models: ModelRegistry,
-    @Optional() requestLog?: RequestLogService,
-    @Optional() shipping?: LogShippingService,
-  ) {
+  constructor(models: ModelRegistry, requestLog: RequestLogService, shipping: LogShippingService) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
@@ -72,7 +68,7 @@ export class MetricsService {
     pools('lungcheck_model_pool_size', 'Sessions in the model pool', (s) => s.pool_size);
     pools('lungcheck_model_pool_in_use', 'Sessions running a prediction now', (s) => s.in_use);
     pools('lungcheck_model_pool_waiting', 'Predictions waiting for a free session', (s) => s.pending);
-    if (requestLog) {
+    {
       const gauge = (
         name: string,
         help: string,
@@ -102,7 +98,7 @@ export class MetricsService {
         (p) => p.writeFailures,
       );
     }
-    if (shipping) {
+    {
       const status = (
         name: string,
         help: string,
@@ -153,8 +149,9 @@ export class MetricsService {
       this.requests.inc({ ...labels, status: String(res.statusCode) });
       if (ctx) {
         this.latency.observe(labels, Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
-        if (ctx.model && ctx.inferenceNs !== undefined) {
-          this.inference.observe({ model: ctx.model.split('@')[0] }, Number(ctx.inferenceNs) / 1e9);
+        const run = ctx.stages.get('model_run');
+        if (ctx.model && run) {
+          this.inference.observe({ model: ctx.model.split('@')[0] }, Number(run.totalNs) / 1e9);
         }
       }
     });

@@ -95,7 +95,13 @@ export class PredictRequestDto implements SurveyAnswers {
   'CHEST PAIN'!: number;
 }
 
-/** The reference's example body (REFERENCE.md), used by Swagger and the tests. */
+/** POST /predict/batch: up to BATCH_MAX_ROWS bodies of POST /predict. */
+export class BatchRequestDto {
+  @ApiProperty({ type: [PredictRequestDto], minItems: 1, description: 'Up to BATCH_MAX_ROWS (1 000) rows' })
+  instances!: PredictRequestDto[];
+}
+
+/** The reference's example body, used by Swagger and the tests. */
 export const EXAMPLE_REQUEST: SurveyAnswers = {
   AGE: 65,
   GENDER: 1,

@@ -18,28 +18,33 @@ import { currentRequest } from '../common/request-context';
 import { featuresByName, SurveyAnswers } from '../features/features';
 import { timeStage } from '../profiling/stage-timer';
 import {
+  BatchResponseDto,
   FeaturesResponseDto,
   PredictProbaResponseDto,
   PredictResponseDto,
   predictionMessage,
 } from './prediction.dto';
 import { Prediction, PredictionService } from './prediction.service';
-import { EXAMPLE_REQUEST, PredictRequestDto } from './predict-request.dto';
-import { validateSurveyAnswers } from './survey-validation';
+import { BatchRequestDto, EXAMPLE_REQUEST, PredictRequestDto } from './predict-request.dto';
+import { validateBatch, validateSurveyAnswers } from './survey-validation';
+import { AppConfig } from '../config/app-config';
 
 type QueryValue = string | string[] | undefined;
 
 const first = (value: QueryValue): string | undefined => (Array.isArray(value) ? value[0] : value);
 
-/** Body, content-type and error documentation shared by the three endpoints that take the answers. */
-function TakesAnswers(): MethodDecorator {
+/** The body of a single prediction, with the reference's example. */
+const ANSWERS_BODY = ApiBody({
+  type: PredictRequestDto,
+  examples: { reference: { summary: 'The reference example', value: EXAMPLE_REQUEST } },
+});
+
+/** Content-type and error documentation shared by the endpoints that take answers; the body's own, or one row's. */
+function TakesAnswers(body: MethodDecorator = ANSWERS_BODY): MethodDecorator {
   return applyDecorators(
     HttpCode(200),
     UseGuards(JsonBodyGuard),
-    ApiBody({
-      type: PredictRequestDto,
-      examples: { reference: { summary: 'The reference example', value: EXAMPLE_REQUEST } },
-    }),
+    body,
     ApiUnprocessableEntityResponse({
       type: ValidationErrorResponseDto,
       description: 'Invalid answers (all problems at once) or malformed JSON (`json_invalid`)',
@@ -76,7 +81,10 @@ function RunsModel(): MethodDecorator {
 @ApiTags('prediction')
 @Controller()
 export class PredictionController {
-  constructor(private readonly predictions: PredictionService) {}
+  constructor(
+    private readonly predictions: PredictionService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('predict')
   @TakesAnswers()
@@ -120,6 +128,54 @@ export class PredictionController {
       model: result.model,
       transaction_id: transactionId(),
     }));
+  }
+
+  @Post('predict/batch')
+  @TakesAnswers(
+    ApiBody({
+      type: BatchRequestDto,
+      examples: {
+        two: {
+          summary: 'Two patients',
+          value: { instances: [EXAMPLE_REQUEST, { ...EXAMPLE_REQUEST, AGE: 41, SMOKING: 0, COUGHING: 0 }] },
+        },
+      },
+    }),
+  )
+  @RunsModel()
+  @ApiOperation({
+    summary: 'Predict many rows in one model run',
+    description:
+      'Up to BATCH_MAX_ROWS instances, each the body of POST /predict. A bad row refuses the whole batch with a 422 ' +
+      'whose `loc` is `["body","instances",i,field]`. Each row is logged as an entry of its own, under the ' +
+      "batch's transaction id.",
+  })
+  @ApiOkResponse({ type: BatchResponseDto })
+  async predictBatch(
+    @Body() body: unknown,
+    @Query('model_type') modelType?: QueryValue,
+    @Query('model') model?: QueryValue,
+  ): Promise<BatchResponseDto> {
+    const validation = timeStage('validate', () => validateBatch(body, this.config.model.batchMaxRows));
+    if (!validation.ok) {
+      throw new RequestValidationException(validation.detail);
+    }
+    const results = await this.predictions.predictBatch(validation.rows, first(modelType) ?? first(model));
+    const predictions = results.map(({ prediction, probability, risk_level }) => ({
+      prediction,
+      probability,
+      risk_level,
+    }));
+    const ctx = currentRequest();
+    if (ctx) {
+      ctx.loggedRows = validation.rows.map((input, row) => ({ input, result: { row, ...predictions[row] } }));
+    }
+    return {
+      predictions,
+      model: results[0]!.model,
+      threshold: results[0]!.threshold,
+      transaction_id: transactionId(),
+    };
   }
 
   @Post('features')

@@ -61,3 +61,33 @@ export class FeaturesResponseDto {
   })
   features!: Record<string, number>;
 }
+
+export class BatchRowResultDto {
+  @ApiProperty({ enum: [0, 1], example: 1 })
+  prediction!: 0 | 1;
+
+  @ApiProperty({
+    example: 0.951429,
+    minimum: 0,
+    maximum: 1,
+    description: 'Probability of the positive class',
+  })
+  probability!: number;
+
+  @ApiProperty({ enum: ['low', 'moderate', 'high'] })
+  risk_level!: RiskLevel;
+}
+
+export class BatchResponseDto {
+  @ApiProperty({ type: [BatchRowResultDto], description: 'One per instance, in order' })
+  predictions!: BatchRowResultDto[];
+
+  @ApiProperty({ example: 'logistic_regression@8fce7a50a056' })
+  model!: string;
+
+  @ApiProperty({ example: 0.534087 })
+  threshold!: number;
+
+  @ApiProperty({ format: 'uuid', description: 'Also in X-Transaction-Id; every row is logged under it' })
+  transaction_id!: string;
+}

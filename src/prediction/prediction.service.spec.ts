@@ -88,16 +88,21 @@ describe(PredictionService.name, () => {
 
   it('records the model, the inference time and the stages on the current request', async () => {
     const ctx: RequestContext = { transactionId: 't-1', startNs: process.hrtime.bigint(), stages: new Map() };
+    const before = process.hrtime.bigint();
     await requestContextStorage.run(ctx, () => service.predict(EXAMPLE_REQUEST, 'random_forest'));
+    const elapsed = process.hrtime.bigint() - before;
     expect(ctx.model).toBe(registry.get('random_forest').id);
-    expect(ctx.inferenceNs).toBeGreaterThan(0n);
+    expect(ctx.batchSize).toBe(1);
     expect([...ctx.stages.keys()]).toEqual([
       'feature_engineering',
+      'batch_wait',
       'pool_acquire',
       'model_run',
-      'pool_release',
     ]);
-    expect(ctx.stages.get('model_run')?.totalNs).toBeLessThanOrEqual(ctx.inferenceNs ?? 0n);
+    const run = ctx.stages.get('model_run')!;
+    expect(run.calls).toBe(1);
+    expect(run.totalNs).toBeGreaterThan(0n);
+    expect(run.totalNs).toBeLessThanOrEqual(elapsed);
   });
 
   it('refuses an unknown model with a 400 listing the loaded ones', async () => {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Tensor } from 'onnxruntime-node';
 import { currentRequest } from '../common/request-context';
-import { FEATURE_COUNT, featureMatrix, SurveyAnswers } from '../features/features';
-import { ModelRegistry } from '../model-pool/model-registry';
-import { timeStage } from '../profiling/stage-timer';
+import { featureMatrix, SurveyAnswers } from '../features/features';
+import { LoadedModel, ModelRegistry } from '../model-pool/model-registry';
+import { recordStage, timeStage } from '../profiling/stage-timer';
 import { RiskLevel, riskLevel } from './risk-level';
 
 export interface Prediction {
@@ -20,9 +19,31 @@ export interface Prediction {
   model_name: string;
 }
 
+/** Six decimals, as the reference answered: a float32 carries no more, and the decision uses what is shown. */
+function roundProbability(p: number): number {
+  return Math.round(p * 1e6) / 1e6;
+}
+
+/** The answer for one row's probabilities, decided at the card's threshold. */
+function decide(model: LoadedModel, rawP0: number, rawP1: number): Prediction {
+  const p0 = roundProbability(rawP0);
+  const p1 = roundProbability(rawP1);
+  const threshold = model.card.threshold.value;
+  return {
+    prediction: p1 >= threshold ? 1 : 0,
+    probability: p1,
+    probabilities: [p0, p1],
+    threshold,
+    risk_level: riskLevel(p1),
+    model: model.id,
+    model_name: model.name,
+  };
+}
+
 /**
- * Answers → features → a pooled ONNX session → the decision at the card's threshold. Records the model and the
- * stage timings on the current request for the request log.
+ * Answers → features → a run of the model (micro-batched with the concurrent single predictions, or one run for a
+ * batch) → the decision at the card's threshold. Leaves its facts on the current request for the request log: the
+ * model, and the stages of the run (the queue wait, the session wait, the run itself).
  */
 @Injectable()
 export class PredictionService {
@@ -30,37 +51,39 @@ export class PredictionService {
 
   /** `modelName` picks a loaded model (default otherwise); an unknown one throws a 400 listing the loaded ones. */
   async predict(answers: SurveyAnswers, modelName?: string): Promise<Prediction> {
+    const model = this.modelFor(modelName);
+    const row = timeStage('feature_engineering', () => featureMatrix([answers]));
+    const run = await model.batcher.predict(row);
+    recordStage('batch_wait', run.waitNs);
+    recordStage('pool_acquire', run.acquireNs);
+    recordStage('model_run', run.runNs);
+    const ctx = currentRequest();
+    if (ctx) {
+      ctx.batchSize = run.batchSize;
+    }
+    return decide(model, run.p0, run.p1);
+  }
+
+  /** Every row from one run of the model, in order. */
+  async predictBatch(rows: readonly SurveyAnswers[], modelName?: string): Promise<Prediction[]> {
+    const model = this.modelFor(modelName);
+    const features = timeStage('feature_engineering', () => featureMatrix(rows));
+    const run = await model.pool.predictProba(features, rows.length);
+    recordStage('pool_acquire', run.acquireNs);
+    recordStage('model_run', run.runNs);
+    const ctx = currentRequest();
+    if (ctx) {
+      ctx.batchSize = rows.length;
+    }
+    return rows.map((_, i) => decide(model, run.probabilities[2 * i], run.probabilities[2 * i + 1]));
+  }
+
+  private modelFor(modelName?: string): LoadedModel {
     const model = this.registry.get(modelName);
     const ctx = currentRequest();
     if (ctx) {
       ctx.model = model.id;
     }
-    const { input, probabilities_output: output } = model.card.onnx;
-    const features = timeStage('feature_engineering', () => featureMatrix([answers]));
-    const [p0, p1] = await model.pool.use(async (session) => {
-      const feeds = { [input]: new Tensor('float32', features, [1, FEATURE_COUNT]) };
-      const start = process.hrtime.bigint();
-      const result = await timeStage('model_run', () => session.run(feeds, [output]));
-      if (ctx) {
-        ctx.inferenceNs = (ctx.inferenceNs ?? 0n) + (process.hrtime.bigint() - start);
-      }
-      const data = result[output].data as Float32Array;
-      return [roundProbability(data[0]), roundProbability(data[1])];
-    });
-    const threshold = model.card.threshold.value;
-    return {
-      prediction: p1 >= threshold ? 1 : 0,
-      probability: p1,
-      probabilities: [p0, p1],
-      threshold,
-      risk_level: riskLevel(p1),
-      model: model.id,
-      model_name: model.name,
-    };
+    return model;
   }
-}
-
-/** Six decimals, as the reference answered: a float32 carries no more, and the decision uses what is shown. */
-function roundProbability(p: number): number {
-  return Math.round(p * 1e6) / 1e6;
 }

@@ -48,6 +48,11 @@ describe('validateSurveyAnswers', () => {
     expect(result).toMatchObject({ ok: true, answers: { 'CHEST PAIN': 1 } });
   });
 
+  it('prefers the canonical spelling even when the other one comes first', () => {
+    const result = validateSurveyAnswers({ CHEST_PAIN: 0, ...body({ 'CHEST PAIN': 1 }) });
+    expect(result).toMatchObject({ ok: true, answers: { 'CHEST PAIN': 1 } });
+  });
+
   it.each([
     [
       'a fraction',
@@ -175,10 +180,14 @@ describe('validateSurveyAnswers', () => {
   });
 
   it('rejects infinity as not finite', () => {
-    expect(problems(body({ AGE: Infinity }))[0]).toMatchObject({
-      type: 'finite_number',
-      loc: ['body', 'AGE'],
-    });
+    expect(problems(body({ AGE: Infinity }))).toEqual([
+      {
+        type: 'finite_number',
+        loc: ['body', 'AGE'],
+        msg: 'Input should be a finite number',
+        input: Infinity,
+      },
+    ]);
   });
 });
 

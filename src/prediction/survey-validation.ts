@@ -122,3 +122,64 @@ export function validateSurveyAnswers(body: unknown): SurveyValidation {
   const answers = Object.fromEntries(INPUT_FIELDS.map((f) => [f, dto[f]])) as SurveyAnswers;
   return { ok: true, answers };
 }
+
+export type BatchValidation = { ok: true; rows: SurveyAnswers[] } | { ok: false; detail: ValidationDetail[] };
+
+/**
+ * `{"instances": [answers, …]}` with 1 to `maxRows` rows, each validated as a single prediction's body. Every problem
+ * of every row is reported, located as `["body", "instances", i, field]`; one bad row refuses the whole batch.
+ */
+export function validateBatch(body: unknown, maxRows: number): BatchValidation {
+  if (!isPlainObject(body)) {
+    return {
+      ok: false,
+      detail: [
+        {
+          type: 'model_attributes_type',
+          loc: ['body'],
+          msg: 'Input should be a valid dictionary or object to extract fields from',
+          input: body ?? null,
+        },
+      ],
+    };
+  }
+  const instances = body.instances;
+  const loc = ['body', 'instances'];
+  if (instances === undefined) {
+    return { ok: false, detail: [{ type: 'missing', loc, msg: 'Field required', input: body }] };
+  }
+  if (!Array.isArray(instances)) {
+    return {
+      ok: false,
+      detail: [{ type: 'list_type', loc, msg: 'Input should be a valid list', input: instances }],
+    };
+  }
+  if (instances.length === 0 || instances.length > maxRows) {
+    const tooShort = instances.length === 0;
+    return {
+      ok: false,
+      detail: [
+        {
+          type: tooShort ? 'too_short' : 'too_long',
+          loc,
+          msg: tooShort
+            ? 'List should have at least 1 item after validation, not 0'
+            : `List should have at most ${maxRows} items after validation, not ${instances.length}`,
+          input: tooShort ? instances : `${instances.length} items`,
+          ctx: tooShort ? { min_length: 1 } : { max_length: maxRows },
+        },
+      ],
+    };
+  }
+  const rows: SurveyAnswers[] = [];
+  const detail: ValidationDetail[] = [];
+  instances.forEach((instance: unknown, i) => {
+    const result = validateSurveyAnswers(instance);
+    if (result.ok) {
+      rows.push(result.answers);
+    } else {
+      detail.push(...result.detail.map((d) => ({ ...d, loc: [...loc, i, ...d.loc.slice(1)] })));
+    }
+  });
+  return detail.length > 0 ? { ok: false, detail } : { ok: true, rows };
+}

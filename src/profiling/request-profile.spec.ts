@@ -18,14 +18,15 @@ describe(finishProfile.name, () => {
     const ended = betweenResidentReadings(() =>
       finishProfile(started.result, {
         latencyNs: 7_654_321n,
-        inferenceNs: 1_234_567n,
         stages: new Map([['model_run', stat(1, 1_234_567n)]]),
+        batchSize: 3,
       }),
     );
     const metrics = ended.result;
     expect(ballast.length).toBeGreaterThan(0);
     expect(metrics.latency_ms).toBe(7.654);
     expect(metrics.inference_time_ms).toBe(1.235);
+    expect(metrics.batch_size).toBe(3);
     expect(metrics.cpu_time_ms).toBeGreaterThanOrEqual(5);
     expect(metrics.memory_mb).toBeGreaterThan(ended.lowMb);
     expect(metrics.memory_mb).toBeLessThan(ended.highMb);

@@ -1,5 +1,5 @@
 import type { StageStat } from '../common/request-context';
-import type { PerformanceMetrics, TopFunction } from '../request-log/log-entry';
+import type { PerformanceMetrics, TopFunction } from '../log-store/log-entry';
 import { ResidentMemory } from './resident-memory';
 import { stageSite } from './stage-timer';
 
@@ -15,8 +15,10 @@ export interface ProfileStart {
 /** What the request measured by its end, beside its resource figures. */
 export interface ProfileEnd {
   latencyNs: bigint;
-  inferenceNs: bigint;
+  /** The stage table; its `model_run` stage is the inference time. */
   stages: ReadonlyMap<string, StageStat>;
+  /** Rows in the model run that answered it (micro-batch or batch request). */
+  batchSize: number;
 }
 
 const MB = 1024 * 1024;
@@ -48,13 +50,14 @@ export function finishProfile(start: ProfileStart, end: ProfileEnd): Performance
     functionCalls += stat.calls;
   }
   return {
-    inference_time_ms: roundMs(nsToMs(end.inferenceNs)),
+    inference_time_ms: roundMs(nsToMs(end.stages.get('model_run')?.totalNs ?? 0n)),
     latency_ms: roundMs(nsToMs(end.latencyNs)),
     cpu_time_ms: roundMs((cpu.user + cpu.system) / 1000),
     memory_mb: roundMb(rss / MB),
     memory_delta_mb: roundMb((rss - start.rssBytes) / MB),
     function_calls: functionCalls,
     top_functions: topStages(end.stages),
+    batch_size: end.batchSize,
   };
 }
 

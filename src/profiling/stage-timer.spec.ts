@@ -1,5 +1,5 @@
 import { RequestContext, requestContextStorage } from '../common/request-context';
-import { stageSite, timeStage } from './stage-timer';
+import { recordStage, stageSite, timeStage } from './stage-timer';
 
 const newContext = (): RequestContext => ({
   transactionId: 't',
@@ -69,5 +69,24 @@ describe(timeStage.name, () => {
     requestContextStorage.run(newContext(), () => timeStage('located', () => undefined));
     const line = Number(new Error().stack?.split('\n')[1].match(/:(\d+):\d+\)?$/)?.[1]) - 1;
     expect(stageSite('located')).toEqual({ file: 'src/profiling/stage-timer.spec.ts', line });
+  });
+});
+
+describe(recordStage.name, () => {
+  it('adds a stage measured elsewhere to the current request, nested in the open stage', () => {
+    const ctx: RequestContext = { transactionId: 't', startNs: 0n, stages: new Map() };
+    requestContextStorage.run(ctx, () => {
+      timeStage('outer', () => {
+        recordStage('model_run', 1500n);
+        recordStage('model_run', 500n);
+      });
+    });
+    expect(ctx.stages.get('model_run')).toEqual({ calls: 2, totalNs: 2000n, nestedNs: 0n });
+    expect(ctx.stages.get('outer')!.nestedNs).toBe(2000n);
+    expect(stageSite('model_run')?.file).toMatch(/stage-timer\.spec\.ts$/);
+  });
+
+  it('does nothing outside a request', () => {
+    expect(() => recordStage('model_run', 1n)).not.toThrow();
   });
 });

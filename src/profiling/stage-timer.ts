@@ -15,7 +15,7 @@ export function stageSite(name: string): StageSite | undefined {
 }
 
 function recordSite(name: string): void {
-  // Frames: Error, recordSite, timeStage, the caller.
+  // Frames: Error, recordSite, timeStage or recordStage, the caller.
   const frame = new Error().stack?.split('\n')[3] ?? '';
   const match = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(frame.trim());
   sites.set(
@@ -70,4 +70,28 @@ export function timeStage<T>(name: string, fn: () => T): T {
   }
   record();
   return result;
+}
+
+/**
+ * Adds a stage measured elsewhere to the current request (a model run shared by a micro-batch: each request of the
+ * batch counts the run once, as its own), nested in the stage open now if any. Outside a request it does nothing.
+ */
+export function recordStage(name: string, elapsedNs: bigint): void {
+  const ctx = currentRequest();
+  if (!ctx) {
+    return;
+  }
+  if (!sites.has(name)) {
+    recordSite(name);
+  }
+  let stat = ctx.stages.get(name);
+  if (!stat) {
+    stat = { calls: 0, totalNs: 0n, nestedNs: 0n };
+    ctx.stages.set(name, stat);
+  }
+  stat.calls += 1;
+  stat.totalNs += elapsedNs;
+  if (ctx.openStage && ctx.openStage !== stat) {
+    ctx.openStage.nestedNs += elapsedNs;
+  }
 }

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TopFunction } from '../request-log/log-entry';
+import type { TopFunction } from '../log-store/log-entry';
 import { TOP_FUNCTIONS } from './request-profile';
 
 /** The parts of a V8 CPU profile (DevTools protocol `Profiler.Profile`) this module reads. */

@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector';
-import type { TopFunction } from '../request-log/log-entry';
+import type { TopFunction } from '../log-store/log-entry';
 import { TOP_FUNCTIONS } from './request-profile';
 import { CpuProfile, topFunctionsOfProfile } from './v8-profile';
 

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, type RedisSettings } from '../config/app-config';
 import { within } from '../common/within';
 import { createRedisClient, describeRedis, type RedisClient } from './redis-client.factory';
@@ -88,7 +88,6 @@ export class RedisConnection implements OnApplicationShutdown {
 }
 
 /** The single owner of the Redis connection: created from AppConfig in a factory provider, closed at shutdown. */
-@Global()
 @Module({
   providers: [
     {

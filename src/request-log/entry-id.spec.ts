@@ -18,7 +18,15 @@ describe(uuidv7Generator.name, () => {
     expect([...ids].sort()).toEqual(ids);
     ids.forEach((id) => expect(id).toMatch(UUID_V7));
     // 4096 ids per millisecond: the 4097th moves on to the next millisecond rather than wrapping.
+    expect(parseInt(ids[4095]!.replace(/-/g, '').slice(0, 12), 16)).toBe(base);
+    expect(ids[4095]!.slice(14, 18)).toBe('7fff');
     expect(parseInt(ids[4096]!.replace(/-/g, '').slice(0, 12), 16)).toBe(base + 1);
+  });
+
+  it('makes different ids in different generators at the same millisecond', () => {
+    const now = Date.UTC(2025, 2, 14);
+    const ids = Array.from({ length: 10 }, () => uuidv7Generator()(now));
+    expect(new Set(ids).size).toBe(10);
   });
 
   it('gives each generator its own clock state', () => {

@@ -128,6 +128,15 @@ describe(buildLogEntry.name, () => {
     expect(entry.message).toContain(`- Input: ${pythonJson(entry.data.input_data)} - `);
   });
 
+  it('keeps of a long input the answers given, up to 32 characters of JSON each', () => {
+    const body = { AGE: 'a'.repeat(30), GENDER: 'g'.repeat(31), notes: 'n'.repeat(LOGGED_JSON_MAX_CHARS) };
+    const entry = buildLogEntry({ ...call, body });
+    expect(entry.data.input_data).toEqual({
+      AGE: 'a'.repeat(30),
+      _truncated: { json_chars: pythonJson(body).length },
+    });
+  });
+
   it('keeps the start of a long result, and says how long it was', () => {
     const result = {
       detail: Array.from({ length: 200 }, (_, i) => ({ loc: ['body', `field_${i}`], msg: 'missing' })),

@@ -1,6 +1,6 @@
 import { canonicalField, INPUT_FIELDS } from '../features/features';
 import { uuidv7 } from './entry-id';
-import type { LogEntry, LogLevel, PerformanceMetrics } from './log-entry';
+import type { LogEntry, LogLevel, PerformanceMetrics } from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
 
 /** What the recorder knows about an answered call. */

@@ -1,4 +1,5 @@
 import { entries, logEntry } from '../../test/support/request-log/log-entries';
+import type { LogEntry } from '../log-store/log-entry';
 import { computeLogStats, percentile } from './log-stats';
 
 describe(percentile.name, () => {
@@ -31,6 +32,21 @@ describe(computeLogStats.name, () => {
       predictions: { count: 3, positive: 2, positive_rate: 0.667 },
       latency_ms: { p50: 3.5, p95: 76.25, p99: 95.25 },
     });
+  });
+
+  it('counts as predictions only the successful answers carrying one', () => {
+    const withResult = (status: number, result: unknown): LogEntry => {
+      const entry = logEntry({ status, prediction: 1 });
+      return { ...entry, data: { ...entry.data, result } };
+    };
+    const stats = computeLogStats([
+      withResult(200, { prediction: 1 }),
+      withResult(399, { prediction: 0 }),
+      withResult(400, { prediction: 1 }),
+      withResult(200, null),
+      withResult(200, 'text'),
+    ]);
+    expect(stats.predictions).toEqual({ count: 2, positive: 1, positive_rate: 0.5 });
   });
 
   it('has nothing to say about an empty view', () => {

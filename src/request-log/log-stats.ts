@@ -1,4 +1,4 @@
-import type { LogEntry, LogLevel } from './log-entry';
+import type { LogEntry, LogLevel } from '../log-store/log-entry';
 
 export interface LogStats {
   /** Entries the figures are computed over (the /logs view). */

@@ -1,7 +1,9 @@
-import type { LogEntry } from './log-entry';
+import type { StoredEntry } from '../log-store/log-entry';
 import { LogWriteBuffer } from './log-write-buffer';
-import { MemoryLogStore } from './memory-log-store';
-import { entries } from '../../test/support/request-log/log-entries';
+import { MemoryLogStore } from '../log-store/memory-log-store';
+import { asStored, entries as logEntries } from '../../test/support/request-log/log-entries';
+
+const entries = (n: number): StoredEntry[] => asStored(logEntries(n));
 import { waitFor } from '../../test/support/wait-for';
 
 /** The embedded store with a switch to make it fail like an unreachable Redis, and a record of its calls. */
@@ -17,7 +19,7 @@ class SwitchableStore extends MemoryLogStore {
   concurrent = 0;
   maxConcurrent = 0;
 
-  override async append(batch: readonly LogEntry[], droppedBefore = 0): Promise<void> {
+  override async append(batch: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
     this.startedAt.push(Date.now());
     this.concurrent += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -44,7 +46,7 @@ async function settled(buffer: LogWriteBuffer): Promise<void> {
 const failedCalls = (store: SwitchableStore, n: number): Promise<boolean> =>
   waitFor(`${n} store call(s)`, () => store.calls.length >= n);
 
-const ids = (list: readonly LogEntry[]): string[] => list.map((entry) => entry.id);
+const ids = (list: readonly { id: string }[]): string[] => list.map((entry) => entry.id);
 
 async function stored(store: MemoryLogStore): Promise<string[]> {
   return ids((await store.readUnshipped(1_000_000)).map((q) => q.entry));
@@ -187,7 +189,7 @@ describe(LogWriteBuffer.name, () => {
   });
 
   describe('over simulated time', () => {
-    const entry = (): LogEntry => entries(1)[0]!;
+    const entry = (): StoredEntry => entries(1)[0]!;
     /** When each write started, in ms after the first. */
     const attempts = (): number[] => store.startedAt.map((at) => at - store.startedAt[0]!);
     const advance = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
@@ -294,6 +296,7 @@ describe(LogWriteBuffer.name, () => {
       expect(store.calls).toEqual([]);
       expect(buffer.stats().buffered).toBe(1);
     });
+
     it('with a flush interval, writes what was pushed meanwhile in one batch when the interval has passed', async () => {
       buffer = new LogWriteBuffer(store, { maxEntries: 100, flushIntervalMs: 50 });
       const written = entries(3);
@@ -306,6 +309,27 @@ describe(LogWriteBuffer.name, () => {
       await advance(10);
       expect(store.calls).toEqual([{ size: 3, dropped: 0 }]);
       expect(await stored(store)).toEqual(ids(written));
+    });
+
+    it('with a flush interval, gives each later push its own interval', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 100, flushIntervalMs: 50 });
+      buffer.push(entry());
+      await advance(50);
+      buffer.push(entry());
+      await advance(49);
+      expect(store.calls).toHaveLength(1);
+      await advance(1);
+      expect(store.calls).toHaveLength(2);
+    });
+
+    it('when closed, cancels the flush it was waiting for', async () => {
+      buffer = new LogWriteBuffer(store, { maxEntries: 100, flushIntervalMs: 50 });
+      buffer.push(entry());
+      await advance(20);
+      buffer.push(entry());
+      expect(await buffer.close(0)).toBe(2);
+      await advance(100);
+      expect(store.calls).toEqual([]);
     });
 
     it('with a flush interval, writes at once what drain() waits for', async () => {

@@ -1,9 +1,11 @@
-import type { LogEntry } from './log-entry';
-import type { LogStore } from './log-store';
+import type { StoredEntry } from '../log-store/log-entry';
+import type { LogStore } from '../log-store/log-store';
 
 export interface LogWriteBufferOptions {
   /** LOG_BUFFER_MAX: entries held in this process (queued and being written) at most. */
   maxEntries: number;
+  /** LOG_BUFFER_MAX_MB: bytes of JSON held in this process at most; unbounded if absent. */
+  maxBytes?: number;
   /** Entries per store call. */
   batchSize?: number;
   /**
@@ -31,7 +33,8 @@ export interface LogWriteBufferFigures {
 }
 
 interface Batch {
-  entries: LogEntry[];
+  entries: StoredEntry[];
+  bytes: number;
   /** Dropped before this batch and not yet counted by the store; sent with it, retried with it. */
   dropped: number;
 }
@@ -39,11 +42,14 @@ interface Batch {
 /**
  * The request log's write path: entries are queued in memory and written to the store in batches, off the response
  * path, one batch at a time and in order. A failed batch is retried, unchanged, with backoff until the store answers
- * (ioredis reconnects on its own); meanwhile new entries wait behind it. The buffer is bounded: past `maxEntries`
- * the oldest queued entry is dropped and counted, and that count reaches the store with the next batch.
+ * (ioredis reconnects on its own); meanwhile new entries wait behind it. The buffer is bounded in entries and in
+ * bytes: past either bound the oldest queued entry is dropped and counted, and that count reaches the store with the
+ * next batch. Entries are held as their JSON (StoredEntry), a compact string each.
  */
 export class LogWriteBuffer {
-  private queue: LogEntry[] = [];
+  private queue: StoredEntry[] = [];
+  /** Bytes of JSON queued (not counting the batch in flight). */
+  private queuedBytes = 0;
   /** Index of the oldest queued entry: dequeuing moves it rather than shifting the array. */
   private head = 0;
   private inFlight: Batch | null = null;
@@ -70,20 +76,18 @@ export class LogWriteBuffer {
   }
 
   /** Queues an entry; never throws and never waits. */
-  push(entry: LogEntry): void {
-    const held = this.queued() + (this.inFlight?.entries.length ?? 0);
-    if (held >= this.options.maxEntries) {
+  push(entry: StoredEntry): void {
+    this.queue.push(entry);
+    this.queuedBytes += entry.json.length;
+    // The batch being written is older still, but it may already be stored: drop the oldest entries still queued,
+    // down to this newest one when everything else held is in that batch.
+    while (this.overLimit() && this.queued() > 0) {
+      this.queuedBytes -= this.queue[this.head]!.json.length;
+      this.head += 1;
       this.droppedSinceBatch += 1;
       this.figures.dropped += 1;
-      // The batch being written is older still, but it may already be stored: drop the oldest entry still
-      // queued, or this newest one when everything held is in that batch.
-      if (this.queued() > 0) {
-        this.head += 1;
-        this.queue.push(entry);
-      }
-    } else {
-      this.queue.push(entry);
     }
+    this.compact();
     if (!this.closed) {
       this.schedule();
     }
@@ -144,6 +148,20 @@ export class LogWriteBuffer {
     return this.queue.length - this.head;
   }
 
+  private overLimit(): boolean {
+    const entries = this.queued() + (this.inFlight?.entries.length ?? 0);
+    const bytes = this.queuedBytes + (this.inFlight?.bytes ?? 0);
+    return entries > this.options.maxEntries || bytes > (this.options.maxBytes ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Drops what the head has passed, once it is most of the array, so that dequeuing and dropping stay cheap. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   /**
    * Writes once the flush interval has passed (or after the current event-loop turn without one), so that the calls
    * answered meanwhile share one round trip. While a batch is being written, what is queued goes right after it.
@@ -192,11 +210,10 @@ export class LogWriteBuffer {
       }
       const entries = this.queue.slice(this.head, this.head + this.batchSize);
       this.head += entries.length;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
-      this.inFlight = { entries, dropped: this.droppedSinceBatch };
+      this.compact();
+      const bytes = entries.reduce((sum, entry) => sum + entry.json.length, 0);
+      this.queuedBytes -= bytes;
+      this.inFlight = { entries, bytes, dropped: this.droppedSinceBatch };
       this.droppedSinceBatch = 0;
     }
     const batch = this.inFlight;

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Optional, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Query } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -12,9 +12,9 @@ import { ErrorResponseDto, ValidationErrorResponseDto } from '../common/api-erro
 import { KeyScope } from '../common/api-key.guard';
 import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { RedisConnection } from '../redis/redis.module';
-import { LOG_LEVELS, MAX_LIMIT, parseLogQuery } from './log-query';
+import { LOG_LEVELS, MAX_LIMIT, parseLogQuery } from '../log-store/log-query';
 import { computeLogStats } from './log-stats';
-import { LogStore } from './log-store';
+import { LogStore } from '../log-store/log-store';
 import { DeleteLogsResponseDto, LogsResponseDto, LogStatsDto } from './request-log.dto';
 import { RequestLogService } from './request-log.service';
 
@@ -35,7 +35,7 @@ export class RequestLogController {
     private readonly store: LogStore,
     private readonly requestLog: RequestLogService,
     private readonly redis: RedisConnection,
-    @Optional() private readonly shipping?: LogShippingService,
+    private readonly shipping: LogShippingService,
   ) {}
 
   @Get()
@@ -88,7 +88,7 @@ export class RequestLogController {
       dropped: queue.dropped + pipeline.droppedUncounted,
       buffered: pipeline.buffered,
       store: pipeline.store,
-      ...(this.shipping ? { shipping: await this.shipping.status() } : {}),
+      shipping: await this.shipping.status(),
     };
   }
 

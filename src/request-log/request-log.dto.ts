@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ShippingStatusDto } from '../log-shipping/log-shipping.dto';
-import type { LogEntry, LogLevel, PerformanceMetrics, TopFunction } from './log-entry';
-import { LOG_LEVELS } from './log-query';
+import type { LogEntry, LogLevel, PerformanceMetrics, TopFunction } from '../log-store/log-entry';
+import { LOG_LEVELS } from '../log-store/log-query';
 import type { LogStats } from './log-stats';
 
 export class TopFunctionDto implements TopFunction {
@@ -28,7 +28,7 @@ export class TopFunctionDto implements TopFunction {
 }
 
 export class PerformanceMetricsDto implements PerformanceMetrics {
-  @ApiProperty({ example: 0.412, description: 'The model run alone (onnxruntime session.run)' })
+  @ApiProperty({ example: 0.412, description: "onnxruntime's run alone, from its start to its result" })
   inference_time_ms!: number;
 
   @ApiProperty({ example: 1.874, description: 'First byte in to response end; ≥ inference_time_ms' })
@@ -48,6 +48,12 @@ export class PerformanceMetricsDto implements PerformanceMetrics {
 
   @ApiProperty({ type: [TopFunctionDto], description: 'The 5 costliest stages by cumulative time' })
   top_functions!: TopFunctionDto[];
+
+  @ApiProperty({
+    example: 1,
+    description: 'Rows in the model run that answered (a micro-batch, a batch request)',
+  })
+  batch_size!: number;
 }
 
 class LogEntryDataDto {

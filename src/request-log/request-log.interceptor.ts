@@ -1,28 +1,30 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { from, Observable, switchMap, tap } from 'rxjs';
+import { requestContextOf } from '../common/request-context';
 import { RequestLogService } from './request-log.service';
 
 /**
- * Registered once for the whole app: watches every routed call so that it is recorded when its response ends,
- * starts its profile, and keeps what the handler returned as the entry's `result`. Failed calls get their error
- * body from the exception filter instead.
+ * Registered once for the whole app, and as thin as an interceptor can be: it leaves what the handler returned on
+ * the request's context, as the entry's `result`, and runs a sampled request inside its V8 profile. The entry itself
+ * is built by RequestLogService when the response ends.
  */
 @Injectable()
 export class RequestLogInterceptor implements NestInterceptor {
   constructor(private readonly requestLog: RequestLogService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') {
+    const req = context.switchToHttp().getRequest<Request>();
+    const ctx = requestContextOf(req);
+    if (!ctx) {
       return next.handle();
     }
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    if (!this.requestLog.watch(req, http.getResponse<Response>())) {
-      return next.handle();
-    }
-    const keepResult = tap((result: unknown) => this.requestLog.noteResult(req, result));
-    const sampling = this.requestLog.startProfile(req);
+    const keepResult = tap((result: unknown) => {
+      if (result !== undefined) {
+        ctx.loggedResult = result;
+      }
+    });
+    const sampling = this.requestLog.sample(req);
     return sampling
       ? from(sampling).pipe(
           switchMap(() => next.handle()),

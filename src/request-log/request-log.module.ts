@@ -1,40 +1,19 @@
-import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { CLUSTER_KEY_TAG, type RedisClient } from '../redis/redis-client.factory';
-import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
-import { LogStore } from './log-store';
-import { MemoryLogStore } from './memory-log-store';
-import { RedisLogStore } from './redis-log-store';
+import { Module } from '@nestjs/common';
+import { LogShippingCoreModule } from '../log-shipping/log-shipping.module';
+import { LogStoreModule } from '../log-store/log-store.module';
+import { RedisModule } from '../redis/redis.module';
 import { RequestLogController } from './request-log.controller';
 import { RequestLogInterceptor } from './request-log.interceptor';
 import { RequestLogService } from './request-log.service';
 
-/** Redis when it is configured, the embedded in-process store otherwise. */
-function createLogStore(config: AppConfig, redis: RedisClient | null): LogStore {
-  const { viewMaxSize, bufferMax } = config.logging;
-  const { consumerName: consumer, claimIdleMs } = config.shipping;
-  // In a Redis Cluster every key carries one hash tag, so they share a slot (see CLUSTER_KEY_TAG).
-  const tag = config.logging.redis?.clusterNodes ? CLUSTER_KEY_TAG : '';
-  const viewKey = `${tag}${config.logging.viewKey}`;
-  const streamKey = `${tag}${config.logging.streamKey}`;
-  return redis
-    ? new RedisLogStore(redis, { viewKey, streamKey, viewMaxSize, bufferMax, consumer, claimIdleMs })
-    : new MemoryLogStore({ viewMaxSize, bufferMax });
-}
-
 /**
- * Request logging: the log store (exported for the shipper), the recorder the global interceptor and the error
- * filter feed, and the logs API. Global, so that the filter, /health and the shipper reach it from anywhere.
+ * Request logging: the recorder (one entry per API call, built when its response has ended, written to the log store
+ * off the response path), its interceptor, and the logs API (which reports the shipping backlog too).
  */
-@Global()
 @Module({
-  imports: [RedisModule],
+  imports: [LogStoreModule, RedisModule, LogShippingCoreModule],
   controllers: [RequestLogController],
-  providers: [
-    { provide: LogStore, inject: [AppConfig, REDIS_CLIENT], useFactory: createLogStore },
-    RequestLogService,
-    RequestLogInterceptor,
-  ],
-  exports: [LogStore, RequestLogService, RequestLogInterceptor],
+  providers: [RequestLogService, RequestLogInterceptor],
+  exports: [RequestLogService, RequestLogInterceptor],
 })
 export class RequestLogModule {}

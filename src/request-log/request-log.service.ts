@@ -1,13 +1,14 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { isPlainObject } from '../common/is-plain-object';
 import { RequestContext, requestContextOf } from '../common/request-context';
 import { AppConfig } from '../config/app-config';
 import { RedisConnection } from '../redis/redis.module';
 import { finishProfile, ProfileStart, startProfile } from '../profiling/request-profile';
 import { V8Sample, V8Sampler } from '../profiling/v8-sampler';
+import { storedEntry } from '../log-store/log-entry';
 import { buildLogEntry } from './log-entry.factory';
-import { LogStore } from './log-store';
+import { LogStore } from '../log-store/log-store';
 import { LogWriteBuffer, LogWriteBufferFigures } from './log-write-buffer';
 
 /** Operational endpoints, the logs API itself, Swagger and static files: not API calls to record. */
@@ -62,11 +63,12 @@ function isPageView(req: Request, res: Response): boolean {
 }
 
 /**
- * Records one log entry per API call once its response has ended (so that `latency_ms` runs from the first byte in
- * to the last byte out, and writing adds nothing to the response), profiles it when performance monitoring is on,
- * and hands the entry to the write buffer. Called by the request-log interceptor for routed calls and by the error
- * filter for failed ones, including 404s and body-parser errors that never reach an interceptor. Nothing here may
- * break a request: its failures are caught, counted and logged.
+ * The one recorder: one log entry per API call, built in one place once its response has ended (so that
+ * `latency_ms` runs from the first byte in to the last byte out, and writing adds nothing to the response), with a
+ * profile when performance monitoring is on, serialised once and handed to the write buffer. It watches every
+ * request from its first middleware; what the call did reaches it as facts left on the request context by those
+ * who know them: the handler's result (the interceptor) or the error body (the filter), the model and the stages
+ * (the prediction service). Nothing here may break a request: its failures are caught, counted and logged.
  */
 @Injectable()
 export class RequestLogService implements OnModuleDestroy {
@@ -86,7 +88,7 @@ export class RequestLogService implements OnModuleDestroy {
     store: LogStore,
     private readonly redis: RedisConnection,
   ) {
-    const { performanceMonitoring, profileSampleRate, bufferMax } = config.logging;
+    const { performanceMonitoring, profileSampleRate, bufferMax, bufferMaxBytes } = config.logging;
     this.monitoring = performanceMonitoring;
     this.keepInputs = config.logging.keepInputs;
     this.enabled = config.logging.enabled;
@@ -94,6 +96,7 @@ export class RequestLogService implements OnModuleDestroy {
       performanceMonitoring && profileSampleRate > 0 ? new V8Sampler(profileSampleRate) : undefined;
     this.buffer = new LogWriteBuffer(store, {
       maxEntries: bufferMax,
+      maxBytes: bufferMaxBytes,
       flushIntervalMs: config.logging.flushIntervalMs,
       onOutage: (error) =>
         this.logger.warn(
@@ -105,41 +108,33 @@ export class RequestLogService implements OnModuleDestroy {
   }
 
   /**
-   * Starts watching a request: its entry is recorded when the response ends. Idempotent; does nothing for calls
-   * that are not logged. Returns whether the request is watched.
+   * Express middleware, right after the request context: watches every API call, so that its entry is recorded when
+   * its response ends, whatever answered it (a handler, a guard, the error filter, the router's 404).
    */
-  watch(req: Request, res: Response): boolean {
-    if (this.watched.has(req)) {
-      return true;
-    }
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const ctx = requestContextOf(req);
     const path = routedPath(req.originalUrl);
-    if (!this.enabled || !ctx || !isLoggedPath(path)) {
-      return false;
+    if (this.enabled && ctx && isLoggedPath(path)) {
+      const watched: Watched = { ctx, path, profile: this.monitoring ? startProfile() : undefined };
+      this.watched.set(req, watched);
+      res.once('finish', () => {
+        try {
+          this.finish(req, res, watched);
+        } catch (error) {
+          this.recordFailed(error);
+        }
+      });
     }
-    const watched: Watched = { ctx, path };
-    this.watched.set(req, watched);
-    res.once('finish', () => {
-      try {
-        this.finish(req, res, watched);
-      } catch (error) {
-        this.recordFailed(error);
-      }
-    });
-    return true;
-  }
+    next();
+  };
 
   /**
-   * Takes the resource figures a profile starts from; with V8 sampling, perhaps starts a CPU profile, which the
-   * returned promise waits for so that the handler runs inside it.
+   * With V8 sampling (PROFILE_SAMPLE_RATE), perhaps starts a CPU profile of this request; the returned promise
+   * resolves once it runs, so that the handler runs inside it. Undefined when the request is not sampled.
    */
-  startProfile(req: Request): Promise<void> | undefined {
+  sample(req: Request): Promise<void> | undefined {
     const watched = this.watched.get(req);
-    if (!watched || !this.monitoring) {
-      return undefined;
-    }
-    watched.profile = startProfile();
-    if (!this.sampler) {
+    if (!watched || !this.sampler) {
       return undefined;
     }
     watched.sample = this.sampler.start().catch((error: unknown) => {
@@ -147,17 +142,6 @@ export class RequestLogService implements OnModuleDestroy {
       return undefined;
     });
     return watched.sample.then(() => undefined);
-  }
-
-  /**
-   * The response body to record: what the handler returned, or the error body the filter sent. A handler that
-   * returns nothing (it wrote the response itself) leaves what it set on the request context.
-   */
-  noteResult(req: Request, result: unknown): void {
-    const watched = this.watched.get(req);
-    if (watched && result !== undefined) {
-      watched.ctx.loggedResult = result;
-    }
   }
 
   /** The in-process side of the log pipeline, for /health and /logs/stats. */
@@ -194,27 +178,37 @@ export class RequestLogService implements OnModuleDestroy {
     const { ctx } = watched;
     const latencyNs = endNs - ctx.startNs;
     const metrics =
-      watched.profile && ctx.inferenceNs !== undefined
-        ? finishProfile(watched.profile, { latencyNs, inferenceNs: ctx.inferenceNs, stages: ctx.stages })
+      watched.profile && ctx.stages.has('model_run')
+        ? finishProfile(watched.profile, { latencyNs, stages: ctx.stages, batchSize: ctx.batchSize ?? 1 })
         : null;
     const record = (): void => {
       if (isPageView(req, res)) {
         return;
       }
-      this.buffer.push(
-        buildLogEntry({
-          transactionId: ctx.transactionId,
-          method: req.method,
-          path: watched.path,
-          statusCode: res.statusCode,
-          latencyNs,
-          body: this.keepInputs ? (req.body as unknown) : undefined,
-          result: this.keepInputs ? ctx.loggedResult : withoutInputs(ctx.loggedResult),
-          model: ctx.model ?? null,
-          metrics,
-          at,
-        }),
-      );
+      // A batch request is logged row by row, under its transaction id; its profile goes with the first row.
+      const calls = ctx.loggedRows?.map((row, i) => ({
+        body: row.input,
+        result: row.result,
+        metrics: i === 0 ? metrics : null,
+      })) ?? [{ body: req.body as unknown, result: ctx.loggedResult, metrics }];
+      for (const call of calls) {
+        this.buffer.push(
+          storedEntry(
+            buildLogEntry({
+              transactionId: ctx.transactionId,
+              method: req.method,
+              path: watched.path,
+              statusCode: res.statusCode,
+              latencyNs,
+              body: this.keepInputs ? call.body : undefined,
+              result: this.keepInputs ? call.result : withoutInputs(call.result),
+              model: ctx.model ?? null,
+              metrics: call.metrics,
+              at,
+            }),
+          ),
+        );
+      }
     };
     if (!watched.sample) {
       record();

@@ -1,16 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { createTestApp } from '../../test/e2e/support/test-app';
 import { MODELS, predictionOf } from '../../test/fixtures/form-page';
-import { configureApp } from '../app.setup';
 import { TemporarilyUnavailableException } from '../common/api-errors';
 import type { SurveyAnswers } from '../features/features';
-import { AppConfig } from '../config/app-config';
-import { validateEnv } from '../config/env.schema';
-import { ShutdownState } from '../health/shutdown-state';
-import { InfoService } from '../info/info.service';
-import { MetricsService } from '../monitoring/metrics.service';
-import { ModelRegistry } from '../model-pool/model-registry';
 import { Prediction, PredictionService } from '../prediction/prediction.service';
 import { FormController } from './form.controller';
 
@@ -27,24 +20,11 @@ describe(FormController.name, () => {
 
   beforeAll(async () => {
     predict = jest.fn();
-    const moduleRef = await Test.createTestingModule({
-      controllers: [FormController],
-      providers: [
-        { provide: InfoService, useValue: { describe: () => ({ message: 'API de Prédiction ML' }) } },
-        { provide: ModelRegistry, useValue: { names: () => MODELS.map((m) => m.name), list: () => MODELS } },
-        { provide: PredictionService, useValue: { predict } },
-        // What configureApp reads: the configuration, the shutdown state, the HTTP metrics.
-        { provide: AppConfig, useValue: new AppConfig(validateEnv({})) },
-        ShutdownState,
-        {
-          provide: MetricsService,
-          useValue: new MetricsService({ poolStats: () => ({}) } as unknown as ModelRegistry),
-        },
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
-    configureApp(app);
-    await app.init();
+    // The real application, with the prediction service replaced.
+    app = await createTestApp({
+      env: { MODEL_POOL_SIZE: '1' },
+      overrides: [{ provide: PredictionService, useValue: { predict } }],
+    });
   });
 
   afterAll(() => app.close());

@@ -11,10 +11,11 @@ import { documentsForEntry } from '../../src/log-shipping/log-shipping.documents
 import { LogShippingService, ShippingClock } from '../../src/log-shipping/log-shipping.service';
 import { indexTemplates } from '../../src/log-shipping/log-shipping.templates';
 import { NdjsonLogSink } from '../../src/log-shipping/ndjson-log-sink';
-import type { LogEntry } from '../../src/request-log/log-entry';
-import type { LogStore } from '../../src/request-log/log-store';
-import { MemoryLogStore } from '../../src/request-log/memory-log-store';
+import type { LogEntry } from '../../src/log-store/log-entry';
+import type { LogStore } from '../../src/log-store/log-store';
+import { MemoryLogStore } from '../../src/log-store/memory-log-store';
 import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
+import { asStored } from '../support/request-log/log-entries';
 
 /**
  * The shipping scenarios against a real Elasticsearch (ES_URL, plus ES_USERNAME/ES_PASSWORD, ES_API_KEY, ES_CA_CERT
@@ -113,7 +114,7 @@ suite('log shipping against a real Elasticsearch', () => {
     expect(index_templates).toHaveLength(1);
     expect(index_templates[0]?.index_template.template?.mappings?.dynamic).toBe('strict');
 
-    await s.store.append([predictionEntry()]);
+    await s.store.append(asStored([predictionEntry()]));
     await s.service().ship();
     const mapping = await client.indices.getMapping({ index: s.indexes.message });
     const properties = mapping[s.indexes.message]?.mappings.properties ?? {};
@@ -126,7 +127,7 @@ suite('log shipping against a real Elasticsearch', () => {
   it('ships every entry into the four indexes under ids derived from the entry id', async () => {
     const s = scope();
     const entries = [...Array.from({ length: 20 }, () => predictionEntry()), validationErrorEntry()];
-    await s.store.append(entries);
+    await s.store.append(asStored(entries));
     const report = await s.service().ship();
     expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: entries.length, dead_lettered: 0 });
     await expectCounts(s, entries);
@@ -138,7 +139,7 @@ suite('log shipping against a real Elasticsearch', () => {
   it('re-ships after a crash between indexing and acknowledging without changing any count', async () => {
     const s = scope();
     const entries = Array.from({ length: 10 }, () => predictionEntry());
-    await s.store.append(entries);
+    await s.store.append(asStored(entries));
     jest.spyOn(s.store, 'ack').mockRejectedValueOnce(new Error('killed before acknowledging'));
     expect(await s.service().ship()).toMatchObject({ outcome: 'failed' });
     expect((await s.store.queueStats()).pending).toBe(10);
@@ -150,7 +151,7 @@ suite('log shipping against a real Elasticsearch', () => {
     const s = scope();
     const bad = predictionEntry();
     bad.data.performance_metrics!.top_functions[1]!.line = 'forty-one' as unknown as number;
-    await s.store.append([bad]);
+    await s.store.append(asStored([bad]));
     const report = await s.service().ship();
     expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: 1, dead_lettered: 2 });
     expect(await s.count(s.indexes.deadLetter)).toBe(2);
@@ -174,7 +175,7 @@ suite('log shipping against a real Elasticsearch', () => {
     for (let run = 0; run < 3; run += 1) {
       const batch = Array.from({ length: 5 }, () => predictionEntry());
       entries.push(...batch);
-      await s.store.append(batch);
+      await s.store.append(asStored(batch));
       expect(await s.service({ client: unreachable }).ship()).toMatchObject({
         outcome: 'failed',
         entries_shipped: 0,
@@ -190,7 +191,7 @@ suite('log shipping against a real Elasticsearch', () => {
     try {
       const entries = [...Array.from({ length: 5 }, () => predictionEntry()), validationErrorEntry()];
       await new ElasticsearchLogSink(client, indexTemplates(s.indexes), ES_URL ?? '').prepare();
-      await s.store.append(entries);
+      await s.store.append(asStored(entries));
       await new LogShippingService(s.config, s.store, new NdjsonLogSink(dir), new ShippingClock()).ship();
       for (let load = 0; load < 2; load += 1) {
         for (const file of await readdir(dir)) {

@@ -10,11 +10,12 @@ import { configureApp } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
 import { validateEnv } from '../../src/config/env.schema';
 import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
-import { LogStore } from '../../src/request-log/log-store';
+import { LogStore } from '../../src/log-store/log-store';
 import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
 import { MockCluster } from '../support/log-shipping/mock-cluster';
 import { expectedCounts, INDEXES } from '../support/log-shipping/shipping-scenarios';
 import { MODEL_DIR } from './support/test-app';
+import { asStored } from '../support/request-log/log-entries';
 
 const API_KEY = 'e2e-shipping-key-0123456789';
 
@@ -64,7 +65,7 @@ describe('POST /logs/ship', () => {
 
     it('ships the queued entries to NDJSON files and answers the run report', async () => {
       const entries = [predictionEntry(), predictionEntry(), validationErrorEntry()];
-      await app.get(LogStore).append(entries);
+      await app.get(LogStore).append(asStored(entries));
       const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({
         trigger: 'manual',
@@ -91,7 +92,7 @@ describe('POST /logs/ship', () => {
     });
 
     it('refuses a POST that does not say it sends JSON, as a cross-site form would, with 415', async () => {
-      await app.get(LogStore).append([predictionEntry()]);
+      await app.get(LogStore).append(asStored([predictionEntry()]));
       const res = await request(app.getHttpServer()).post('/logs/ship').type('form').send('x=1').expect(415);
       expect(res.body.detail).toBe(
         'POST /logs/ship needs Content-Type: application/json (so that no page elsewhere can trigger it)',
@@ -123,7 +124,7 @@ describe('POST /logs/ship', () => {
 
     beforeEach(async () => {
       ({ app } = await shippingApp({ API_KEY }));
-      await app.get(LogStore).append([predictionEntry()]);
+      await app.get(LogStore).append(asStored([predictionEntry()]));
     });
     afterEach(async () => {
       await app.close();
@@ -161,7 +162,7 @@ describe('POST /logs/ship', () => {
         validationErrorEntry(),
         predictionEntry({ data: { path: '/predict_proba' } }),
       ];
-      await app.get(LogStore).append(entries);
+      await app.get(LogStore).append(asStored(entries));
       const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({
         outcome: 'shipped',
@@ -189,7 +190,7 @@ describe('POST /logs/ship', () => {
 
     it('reports a failed run, what is pending and since when, while the cluster is down', async () => {
       // Up first (templates installed, one entry shipped), then down for the bulk of the next run.
-      await app.get(LogStore).append([predictionEntry()]);
+      await app.get(LogStore).append(asStored([predictionEntry()]));
       await request(app.getHttpServer())
         .post('/logs/ship')
         .send({})
@@ -197,7 +198,7 @@ describe('POST /logs/ship', () => {
       cluster.down = true;
       await app
         .get(LogStore)
-        .append([predictionEntry({ timestamp: new Date(Date.now() - 120_000).toISOString() })]);
+        .append(asStored([predictionEntry({ timestamp: new Date(Date.now() - 120_000).toISOString() })]));
       const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
       expect(res.body).toMatchObject({ outcome: 'failed', entries_shipped: 0, entries_retrying: 1 });
       expect(res.body.error).toMatch(/ConnectionError/);

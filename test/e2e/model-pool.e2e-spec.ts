@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import request from 'supertest';
 import { modelVersionOf } from '../../src/model-pool/model-files';
-import { ModelRegistry } from '../../src/model-pool/model-registry';
 import { OnnxSessionFactory } from '../../src/model-pool/onnx-session.factory';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { waitFor } from '../support/wait-for';
 import { close, createTestApp, listen, MODEL_DIR } from './support/test-app';
 
 describe('model pool (e2e)', () => {
@@ -39,41 +39,60 @@ describe('model pool (e2e)', () => {
         pending: 0,
         total_predictions: 200,
         avg_usage_per_instance: 100,
-        mode: 'pool',
       });
       expect(stats.body.random_forest.total_predictions).toBe(0);
     });
   });
 
   describe('with every session busy', () => {
+    /** Real sessions whose runs wait while the gate is shut: every session busy, without timing games. */
+    class GatedSessions extends OnnxSessionFactory {
+      gate: Promise<void> = Promise.resolve();
+      override async create(model: Uint8Array): Promise<InferenceSession> {
+        const session = await super.create(model);
+        return new Proxy(session, {
+          get: (target, key, receiver) =>
+            key === 'run'
+              ? async (...args: Parameters<InferenceSession['run']>) => {
+                  await this.gate;
+                  return target.run(...args);
+                }
+              : ((value: unknown) => (typeof value === 'function' ? value.bind(target) : value))(
+                  Reflect.get(target, key, receiver),
+                ),
+        });
+      }
+    }
+    const sessions = new GatedSessions();
     let app: NestExpressApplication;
     let url: string;
 
     beforeAll(async () => {
-      app = await createTestApp({ env: { MODEL_POOL_SIZE: '1', MODEL_ACQUIRE_TIMEOUT_MS: '50' } });
+      app = await createTestApp({
+        env: { MODEL_POOL_SIZE: '1', MODEL_ACQUIRE_TIMEOUT_MS: '50', MICRO_BATCH_MAX_ROWS: '0' },
+        sessions,
+      });
       url = await listen(app);
     });
     afterAll(() => close(app));
 
     it('answers 503 with Retry-After and the pool size after the acquire timeout, then recovers', async () => {
-      const pool = app.get(ModelRegistry).get().pool;
-      let release!: () => void;
-      let acquired!: () => void;
-      const holding = new Promise<void>((r) => (acquired = r));
-      const held = pool.use(async () => {
-        acquired();
-        await new Promise<void>((r) => (release = r));
+      let open!: () => void;
+      sessions.gate = new Promise<void>((resolve) => (open = resolve));
+      const held = request(url).post('/predict').send(EXAMPLE_REQUEST);
+      const holding = held.then((res) => res.status);
+      await waitFor('the only session to be in use', async () => {
+        const stats = await request(url).get('/pool/stats');
+        return stats.body.logistic_regression.in_use === 1;
       });
-      await holding;
 
       const res = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(503);
       expect(res.headers['retry-after']).toBe('1');
       expect(res.body.detail).toContain('pool size 1');
       expect(res.body.transaction_id).toBe(res.headers['x-transaction-id']);
-      await request(url).post('/predict?model_type=random_forest').send(EXAMPLE_REQUEST).expect(200);
 
-      release();
-      await held;
+      open();
+      expect(await holding).toBe(200);
       await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
     });
   });
@@ -91,26 +110,12 @@ describe('model pool (e2e)', () => {
       }
     }
 
-    let app: NestExpressApplication;
-    let url: string;
-
-    beforeAll(async () => {
-      app = await createTestApp({ env: { MODEL_POOL_SIZE: '3' }, sessions: new FirstSessionOnly() });
-      url = await listen(app);
-    });
-    afterAll(() => close(app));
-
-    it('serves from one shared session and says so in /pool/stats', async () => {
-      await Promise.all(
-        Array.from({ length: 10 }, () => request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200)),
+    it('refuses to start, with the reason: onnxruntime that cannot open a second session is broken', async () => {
+      await expect(
+        createTestApp({ env: { MODEL_POOL_SIZE: '3' }, sessions: new FirstSessionOnly() }),
+      ).rejects.toThrow(
+        /Cannot open 3 onnxruntime sessions for .*logistic_regression\.onnx \(MODEL_POOL_SIZE\): cannot allocate memory/,
       );
-      const stats = await request(url).get('/pool/stats').expect(200);
-      expect(stats.body.logistic_regression).toMatchObject({
-        mode: 'single',
-        pool_size: 1,
-        total_predictions: 10,
-      });
-      expect(stats.body.random_forest.mode).toBe('single');
     });
   });
 

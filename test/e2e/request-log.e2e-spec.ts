@@ -1,12 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { connect } from 'node:net';
 import request from 'supertest';
-import type { LogEntry } from '../../src/request-log/log-entry';
+import type { LogEntry } from '../../src/log-store/log-entry';
 import { LOGGED_JSON_MAX_CHARS } from '../../src/request-log/log-entry.factory';
-import { LogStore } from '../../src/request-log/log-store';
+import { LogStore } from '../../src/log-store/log-store';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
-import { logEntry } from '../support/request-log/log-entries';
+import { logEntry, asStored } from '../support/request-log/log-entries';
 import { loggedEntries } from '../support/request-log/wait';
 import { close, createTestApp, listen } from './support/test-app';
 
@@ -291,7 +291,7 @@ describe('request logging (e2e)', () => {
         logEntry({ prediction: 1, latencyMs: 8, timestamp: '2025-01-01T13:00:00.000Z' }),
         logEntry({ level: 'ERROR', status: 500, latencyMs: 100, timestamp: '2025-01-01T14:00:00.000Z' }),
       ];
-      await app.get(LogStore).append(seeded);
+      await app.get(LogStore).append(asStored(seeded));
     });
 
     const newest = (...indexes: number[]): LogEntry[] => indexes.map((i) => seeded[i]);
@@ -420,7 +420,8 @@ describe('request logging (e2e)', () => {
       const body = JSON.stringify(EXAMPLE_REQUEST);
       const raw = (head: string, payload = ''): Promise<string> =>
         new Promise((resolve, reject) => {
-          const socket = connect(Number(url.port), url.hostname, () => socket.end(head + payload));
+          // Written, not ended: the server closes the connection after its answer (Connection: close).
+          const socket = connect(Number(url.port), url.hostname, () => socket.write(head + payload));
           let answer = '';
           socket.on('data', (chunk) => (answer += chunk.toString()));
           socket.on('end', () => resolve(answer));

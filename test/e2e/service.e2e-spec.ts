@@ -96,7 +96,6 @@ describe('service endpoints (e2e)', () => {
       total_predictions: expect.any(Number),
       avg_usage_per_instance: expect.any(Number),
       model_path: expect.stringMatching(/model\/random_forest\.onnx$/),
-      mode: 'pool',
     });
   });
 

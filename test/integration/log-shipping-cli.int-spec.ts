@@ -3,9 +3,10 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { RedisLogStore } from '../../src/request-log/redis-log-store';
+import { RedisLogStore } from '../../src/log-store/redis-log-store';
 import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
+import { asStored } from '../support/request-log/log-entries';
 
 const ROOT = join(__dirname, '../..');
 const DB = 12;
@@ -49,7 +50,7 @@ describe('npm run ship', () => {
   });
 
   it('ships the Redis queue with the service code and prints what it shipped', async () => {
-    await store.append([predictionEntry(), predictionEntry(), validationErrorEntry()]);
+    await store.append(asStored([predictionEntry(), predictionEntry(), validationErrorEntry()]));
     const { code, output } = await ship(['--once'], env);
     expect({ code, output }).toMatchObject({ code: 0 });
     expect(output).toContain(`shipped: 3 entries shipped to ndjson (${env.LOG_ARCHIVE_DIR})`);
@@ -70,7 +71,7 @@ describe('npm run ship', () => {
   });
 
   it('exits 1, says why and keeps the entries queued when Elasticsearch cannot be reached', async () => {
-    await store.append([predictionEntry()]);
+    await store.append(asStored([predictionEntry()]));
     const { code, output } = await ship(['--once'], { ...env, ES_URL: 'http://127.0.0.1:9' });
     expect({ code, output }).toMatchObject({ code: 1 });
     expect(output).toMatch(/failed: 0 entries shipped to elasticsearch \(http:\/\/127\.0\.0\.1:9\)/);

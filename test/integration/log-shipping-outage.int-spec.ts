@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
 import { LogShippingService, ShippingClock } from '../../src/log-shipping/log-shipping.service';
 import { INPUT_FIELDS } from '../../src/features/features';
-import { LogStore } from '../../src/request-log/log-store';
+import { LogStore } from '../../src/log-store/log-store';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { MockCluster } from '../support/log-shipping/mock-cluster';
 import { FakeClock, INDEXES } from '../support/log-shipping/shipping-scenarios';
@@ -59,6 +59,8 @@ describe('log shipping: 10 000 predictions through a two-minute Elasticsearch ou
         REDIS_DB: String(DB),
         REDIS_LOGS_KEY: `${keys.prefix}:view`,
         REDIS_LOG_STREAM_KEY: `${keys.prefix}:stream`,
+        // 10 000 requests from one address in well under a minute: above the default rate limit.
+        RATE_LIMIT_PER_MINUTE: '0',
         ES_URL: MockCluster.NODE,
         // The test ticks the job itself, in simulated time.
         LOG_SHIP_INTERVAL_SECONDS: '0',

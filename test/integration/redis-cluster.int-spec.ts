@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { CLUSTER_KEY_TAG, createRedisClient, type RedisClient } from '../../src/redis/redis-client.factory';
-import { RedisLogStore } from '../../src/request-log/redis-log-store';
+import { RedisLogStore } from '../../src/log-store/redis-log-store';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { describeLogStoreContract } from '../support/request-log/log-store.contract';
 import { startRedisCluster } from '../support/request-log/redis-server';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
-import type { LogEntry } from '../../src/request-log/log-entry';
+import type { LogEntry } from '../../src/log-store/log-entry';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { freePort, RedisServer, startRedisServer } from '../support/request-log/redis-server';

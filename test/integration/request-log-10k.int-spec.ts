@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type Redis from 'ioredis';
 import { INPUT_FIELDS } from '../../src/features/features';
-import type { LogEntry } from '../../src/request-log/log-entry';
+import type { LogEntry } from '../../src/log-store/log-entry';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
@@ -31,6 +31,8 @@ describe('request log: 10 000 predictions', () => {
         REDIS_DB: String(DB),
         REDIS_LOGS_KEY: `${keys.prefix}:view`,
         REDIS_LOG_STREAM_KEY: `${keys.prefix}:stream`,
+        // 10 000 requests from one address in well under a minute: above the default rate limit.
+        RATE_LIMIT_PER_MINUTE: '0',
       },
     });
     url = await listen(app);

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
-import type { LogEntry } from '../../src/request-log/log-entry';
+import type { LogEntry } from '../../src/log-store/log-entry';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from '../e2e/support/test-app';
 import { freePort, startRedisServer } from '../support/request-log/redis-server';

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
-import { RedisLogStore, type RedisLogStoreOptions } from '../../src/request-log/redis-log-store';
-import type { LogStoreLimits } from '../../src/request-log/memory-log-store';
-import { entries } from '../support/request-log/log-entries';
+import { RedisLogStore, type RedisLogStoreOptions } from '../../src/log-store/redis-log-store';
+import type { LogStoreLimits } from '../../src/log-store/memory-log-store';
+import { entries, asStored } from '../support/request-log/log-entries';
 import { describeLogStoreContract } from '../support/request-log/log-store.contract';
 import { testKeys, testRedis } from '../support/request-log/redis';
 
@@ -59,21 +59,21 @@ describe(RedisLogStore.name, () => {
     const store = storeAt('retry', limits);
     const batch = entries(3);
     const next = entries(2);
-    await store.append(batch, 2);
-    await store.append(batch, 2);
-    await store.append(next);
-    await store.append(next);
+    await store.append(asStored(batch), 2);
+    await store.append(asStored(batch), 2);
+    await store.append(asStored(next));
+    await store.append(asStored(next));
     expect((await store.list({ limit: 100, offset: 0 })).logs).toEqual([...batch, ...next].reverse());
     expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 2 });
     expect(await redis.keys(`${keys.prefix}:retry:stream:last-batch:*`)).toHaveLength(1);
     // Another process (another store instance) writing the same batch is not a retry of this one.
-    await storeAt('retry', limits).append(next);
+    await storeAt('retry', limits).append(asStored(next));
     expect((await store.queueStats()).pending).toBe(7);
   });
 
   it('keeps unshipped entries and their delivery state for a new process', async () => {
     const written = entries(4);
-    await storeAt('restart', limits).append(written);
+    await storeAt('restart', limits).append(asStored(written));
     const delivered = await storeAt('restart', limits).readUnshipped(2);
     const afterRestart = await storeAt('restart', limits).readUnshipped(10);
     expect(afterRestart.slice(0, 2)).toEqual(delivered);
@@ -85,7 +85,7 @@ describe(RedisLogStore.name, () => {
       const a = storeAt('replicas', limits, { consumer: 'replica-a' });
       const b = storeAt('replicas', limits, { consumer: 'replica-b' });
       const written = entries(6);
-      await a.append(written);
+      await a.append(asStored(written));
       const readByA = await a.readUnshipped(4);
       const readByB = await b.readUnshipped(10);
       expect(readByA.map((q) => q.entry)).toEqual(written.slice(0, 4));
@@ -99,7 +99,7 @@ describe(RedisLogStore.name, () => {
       const dead = storeAt('claim', limits, { consumer: 'dead' });
       const alive = storeAt('claim', limits, { consumer: 'alive', claimIdleMs: 50 });
       const written = entries(3);
-      await dead.append(written);
+      await dead.append(asStored(written));
       expect(await dead.readUnshipped(2)).toHaveLength(2);
       // Not idle long enough yet: only the entry never delivered.
       expect((await alive.readUnshipped(10)).map((q) => q.entry)).toEqual([written[2]]);
@@ -114,7 +114,7 @@ describe(RedisLogStore.name, () => {
     it('removes consumers that hold nothing and have been idle past consumerMaxIdleMs, and only those', async () => {
       const gone = storeAt('sweep', limits, { consumer: 'gone' });
       const holding = storeAt('sweep', limits, { consumer: 'holding' });
-      await gone.append(entries(2));
+      await gone.append(asStored(entries(2)));
       await gone.ack((await gone.readUnshipped(1)).map((q) => q.queueId));
       await holding.readUnshipped(1);
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -125,36 +125,36 @@ describe(RedisLogStore.name, () => {
 
   it('recreates its consumer group when the stream was deleted', async () => {
     const store = storeAt('deleted', limits);
-    await store.append(entries(2));
+    await store.append(asStored(entries(2)));
     await store.readUnshipped(2);
     await redis.del(`${keys.prefix}:deleted:stream`);
     const later = entries(2);
-    await store.append(later);
+    await store.append(asStored(later));
     expect((await store.readUnshipped(10)).map((q) => q.entry)).toEqual(later);
   });
 
   it('skips delivered entries trimmed away past bufferMax, whatever their number', async () => {
     const store = storeAt('trimmed', { viewMaxSize: 10, bufferMax: 5 });
-    await store.append(entries(5));
+    await store.append(asStored(entries(5)));
     await store.readUnshipped(5);
     const newest = entries(5);
-    await store.append(newest);
+    await store.append(asStored(newest));
     expect((await store.readUnshipped(3)).map((q) => q.entry)).toEqual(newest.slice(0, 3));
     expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 5 });
   });
 
   it('counts an entry it cannot parse as dropped instead of losing it silently', async () => {
     const store = storeAt('corrupt', limits);
-    await store.append(entries(1));
+    await store.append(asStored(entries(1)));
     await redis.xadd(`${keys.prefix}:corrupt:stream`, '*', 'entry', 'not a log entry');
-    await store.append(entries(1));
+    await store.append(asStored(entries(1)));
     expect(await store.readUnshipped(10)).toHaveLength(2);
     expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 1 });
   });
 
   it('reads queue ids that acknowledge the stream entries', async () => {
     const store = storeAt('ids', limits);
-    await store.append(entries(3));
+    await store.append(asStored(entries(3)));
     const read = await store.readUnshipped(3);
     read.forEach((q) => expect(q.queueId).toMatch(/^\d+-\d+$/));
     await store.ack(read.map((q) => q.queueId));

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { Agent, request } from 'node:http';
-import type { LogEntry } from '../../src/request-log/log-entry';
+import type { LogEntry } from '../../src/log-store/log-entry';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
 import { startService } from '../support/service-process';

@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { LogEntry, PerformanceMetrics } from '../../../src/request-log/log-entry';
+import type { LogEntry, PerformanceMetrics } from '../../../src/log-store/log-entry';
 import { EXAMPLE_REQUEST } from '../../../src/prediction/predict-request.dto';
 
 /** The reference's example answers, under the canonical names. */
 export const EXAMPLE_ANSWERS: Record<string, number> = { ...EXAMPLE_REQUEST };
 
 export function metrics(topFunctions = 5): PerformanceMetrics {
-  const stages = [
-    'validate',
-    'feature_engineering',
-    'pool_acquire',
-    'model_run',
-    'serialise',
-    'pool_release',
-  ];
+  const stages = ['validate', 'feature_engineering', 'batch_wait', 'pool_acquire', 'model_run', 'serialise'];
   return {
     inference_time_ms: 0.42,
     latency_ms: 1.9,
     cpu_time_ms: 1.1,
     memory_mb: 142.5,
     memory_delta_mb: 0.02,
+    batch_size: 1,
     function_calls: stages.length,
     top_functions: stages.slice(0, topFunctions).map((name, i) => ({
       function: name,

@@ -4,10 +4,11 @@ import { validateEnv } from '../../../src/config/env.schema';
 import { ElasticsearchLogSink } from '../../../src/log-shipping/elasticsearch-log-sink';
 import { LogShippingService, ShippingClock } from '../../../src/log-shipping/log-shipping.service';
 import { indexTemplates } from '../../../src/log-shipping/log-shipping.templates';
-import type { LogEntry } from '../../../src/request-log/log-entry';
-import type { LogStore } from '../../../src/request-log/log-store';
+import type { LogEntry } from '../../../src/log-store/log-entry';
+import type { LogStore } from '../../../src/log-store/log-store';
 import { predictionEntry, validationErrorEntry } from './entries';
 import { MockCluster } from './mock-cluster';
+import { asStored } from '../request-log/log-entries';
 
 /** Simulated time: tests move it forward instead of waiting. */
 export class FakeClock extends ShippingClock {
@@ -84,7 +85,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
     };
 
     const append = async (entries: LogEntry[]): Promise<LogEntry[]> => {
-      await fixture.store.append(entries);
+      await fixture.store.append(asStored(entries));
       return entries;
     };
     const predictions = (n: number): LogEntry[] => Array.from({ length: n }, () => predictionEntry());

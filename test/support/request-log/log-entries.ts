@@ -1,4 +1,9 @@
-import type { LogEntry, LogLevel } from '../../../src/request-log/log-entry';
+import {
+  type LogEntry,
+  type LogLevel,
+  type StoredEntry,
+  storedEntry,
+} from '../../../src/log-store/log-entry';
 import { uuidv7 } from '../../../src/request-log/entry-id';
 
 export interface EntrySpec {
@@ -39,3 +44,6 @@ export function logEntry(spec: EntrySpec = {}): LogEntry {
 
 export const entries = (count: number, spec: EntrySpec = {}): LogEntry[] =>
   Array.from({ length: count }, () => logEntry(spec));
+
+/** Entries as the log store and the write buffer take them: serialised once. */
+export const asStored = (list: readonly LogEntry[]): StoredEntry[] => list.map(storedEntry);

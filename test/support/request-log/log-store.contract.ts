@@ -1,7 +1,7 @@
-import type { LogEntry } from '../../../src/request-log/log-entry';
-import type { LogStore } from '../../../src/request-log/log-store';
-import type { LogStoreLimits } from '../../../src/request-log/memory-log-store';
-import { entries, logEntry } from './log-entries';
+import type { LogEntry } from '../../../src/log-store/log-entry';
+import type { LogStore } from '../../../src/log-store/log-store';
+import type { LogStoreLimits } from '../../../src/log-store/memory-log-store';
+import { entries, logEntry, asStored } from './log-entries';
 
 export interface LogStoreHarness {
   /** A new, empty store with these limits (each call gets its own keys). */
@@ -33,8 +33,8 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
   describe('view', () => {
     it('lists entries newest first, equal to what was appended', async () => {
       const written = entries(4);
-      await store.append(written.slice(0, 2));
-      await store.append(written.slice(2));
+      await store.append(asStored(written.slice(0, 2)));
+      await store.append(asStored(written.slice(2)));
       const { total, logs } = await store.list(all);
       expect(total).toBe(4);
       expect(logs).toEqual([...written].reverse());
@@ -42,8 +42,8 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('keeps the newest viewMaxSize entries while the queue keeps every unshipped one', async () => {
       const written = entries(25);
-      await store.append(written.slice(0, 7));
-      await store.append(written.slice(7));
+      await store.append(asStored(written.slice(0, 7)));
+      await store.append(asStored(written.slice(7)));
       const { total, logs } = await store.list(all);
       expect(total).toBe(10);
       expect(ids(logs)).toEqual(newestFirst(written.slice(-10)));
@@ -53,7 +53,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('pages with offset and limit, total counting every match', async () => {
       const written = entries(8);
-      await store.append(written);
+      await store.append(asStored(written));
       const page = await store.list({ limit: 3, offset: 2 });
       expect(page.total).toBe(8);
       expect(ids(page.logs)).toEqual(newestFirst(written).slice(2, 5));
@@ -69,7 +69,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
       });
       const error = logEntry({ level: 'ERROR', status: 500, timestamp: '2025-01-01T12:00:00.000Z' });
       const late = logEntry({ timestamp: '2025-01-01T13:00:00.000Z', prediction: 0 });
-      await store.append([warning, proba, error, late]);
+      await store.append(asStored([warning, proba, error, late]));
 
       expect(await store.list({ ...all, level: 'WARNING' })).toEqual({ total: 1, logs: [warning] });
       expect(await store.list({ ...all, path: '/predict_proba' })).toEqual({ total: 1, logs: [proba] });
@@ -90,7 +90,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
     });
 
     it('clears the view and says how many entries it held, leaving the queue alone', async () => {
-      await store.append(entries(12));
+      await store.append(asStored(entries(12)));
       expect(await store.clearView()).toBe(10);
       expect(await store.list(all)).toEqual({ total: 0, logs: [] });
       expect((await store.queueStats()).pending).toBe(12);
@@ -106,7 +106,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('hands out unacknowledged entries oldest first, again and again until acknowledged', async () => {
       const written = entries(5);
-      await store.append(written);
+      await store.append(asStored(written));
       const first = await store.readUnshipped(3);
       expect(first.map((q) => q.entry)).toEqual(written.slice(0, 3));
       expect(new Set(first.map((q) => q.queueId)).size).toBe(3);
@@ -122,10 +122,10 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('returns entries delivered but never acknowledged before newer ones', async () => {
       const older = entries(3);
-      await store.append(older);
+      await store.append(asStored(older));
       const delivered = await store.readUnshipped(2);
       const newer = entries(2);
-      await store.append(newer);
+      await store.append(asStored(newer));
       const next = await store.readUnshipped(4);
       expect(ids(next.map((q) => q.entry))).toEqual(ids([...older, newer[0]]));
       expect(next.slice(0, 2)).toEqual(delivered);
@@ -133,7 +133,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('forgets acknowledged entries; acknowledging unknown or already acknowledged ids is harmless', async () => {
       const written = entries(4);
-      await store.append(written);
+      await store.append(asStored(written));
       const read = await store.readUnshipped(4);
       await store.ack(read.map((q) => q.queueId));
       await store.ack(read.map((q) => q.queueId));
@@ -142,7 +142,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
       expect((await store.queueStats()).pending).toBe(0);
 
       const later = entries(1);
-      await store.append(later);
+      await store.append(asStored(later));
       await store.ack(read.map((q) => q.queueId));
       expect((await store.readUnshipped(10)).map((q) => q.entry)).toEqual(later);
     });
@@ -150,7 +150,7 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
     it('reports pending entries and the timestamp of the oldest one', async () => {
       const first = logEntry({ timestamp: '2025-02-01T08:00:00.000Z' });
       const second = logEntry({ timestamp: '2025-02-01T09:00:00.000Z' });
-      await store.append([first, second]);
+      await store.append(asStored([first, second]));
       expect(await store.queueStats()).toEqual({
         pending: 2,
         dropped: 0,
@@ -163,17 +163,17 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
 
     it('drops the oldest unshipped entries past bufferMax, counts them, and keeps the rest in order', async () => {
       const written = entries(65);
-      await store.append(written.slice(0, 40));
+      await store.append(asStored(written.slice(0, 40)));
       await store.readUnshipped(5);
-      await store.append(written.slice(40));
+      await store.append(asStored(written.slice(40)));
       expect(await store.queueStats()).toMatchObject({ pending: 50, dropped: 15 });
       const unshipped = await store.readUnshipped(100);
       expect(ids(unshipped.map((q) => q.entry))).toEqual(ids(written.slice(15)));
     });
 
     it('adds what the caller dropped before appending to the dropped count', async () => {
-      await store.append(entries(2), 3);
-      await store.append([], 4);
+      await store.append(asStored(entries(2)), 3);
+      await store.append(asStored([]), 4);
       expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 7 });
     });
   });

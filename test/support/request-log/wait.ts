@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import type { LogEntry } from '../../../src/request-log/log-entry';
-import { LogStore } from '../../../src/request-log/log-store';
+import type { LogEntry } from '../../../src/log-store/log-entry';
+import { LogStore } from '../../../src/log-store/log-store';
 import { RequestLogService } from '../../../src/request-log/request-log.service';
 import { waitFor } from '../wait-for';
 

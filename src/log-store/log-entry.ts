@@ -18,6 +18,8 @@ export interface PerformanceMetrics {
   memory_delta_mb: number;
   function_calls: number;
   top_functions: TopFunction[];
+  /** Rows in the model run that answered (1 alone; more in a micro-batch or a batch request). */
+  batch_size: number;
 }
 
 export interface LogEntry {
@@ -43,4 +45,22 @@ export interface LogEntry {
     model: string | null;
     performance_metrics: PerformanceMetrics | null;
   };
+}
+
+/**
+ * An entry as the log store and the write buffer keep it: its id and its JSON, serialised once. Non-ASCII characters
+ * are escaped, so the JSON is a one-byte string: half the memory of the same text with one `é`, and a tenth of the
+ * object graph it was made from.
+ */
+export interface StoredEntry {
+  id: string;
+  json: string;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/g;
+const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+export function storedEntry(entry: LogEntry): StoredEntry {
+  const id = (entry as Partial<LogEntry> | null)?.id;
+  return { id: typeof id === 'string' ? id : '', json: JSON.stringify(entry).replace(NON_ASCII, escapeChar) };
 }

@@ -1,4 +1,4 @@
-import type { LogEntry, LogLevel } from './log-entry';
+import type { LogEntry, LogLevel, StoredEntry } from './log-entry';
 
 export interface LogQuery {
   limit: number;
@@ -34,7 +34,7 @@ export abstract class LogStore {
    * Appends entries, in order, to both the view and the shipping queue. `droppedBefore` counts entries the caller
    * had to drop before they reached the store (its own bounded buffer overflowed); it is added to `dropped`.
    */
-  abstract append(entries: readonly LogEntry[], droppedBefore?: number): Promise<void>;
+  abstract append(entries: readonly StoredEntry[], droppedBefore?: number): Promise<void>;
 
   /** Newest first. `total` counts the entries matching the filters, before paging. */
   abstract list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }>;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.factory';
-import type { LogEntry } from './log-entry';
+import type { LogEntry, StoredEntry } from './log-entry';
 import { hasFilters, parseEntry, queryEntries } from './log-query';
 import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
 import type { LogStoreLimits } from './memory-log-store';
@@ -88,7 +88,7 @@ export class RedisLogStore extends LogStore {
     this.consumerMaxIdleMs = options.consumerMaxIdleMs ?? DEFAULT_CONSUMER_MAX_IDLE_MS;
   }
 
-  async append(entries: readonly LogEntry[], droppedBefore = 0): Promise<void> {
+  async append(entries: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
     if (entries.length === 0) {
       if (droppedBefore > 0) {
         await this.redis.incrby(this.droppedKey, droppedBefore);
@@ -192,7 +192,7 @@ export class RedisLogStore extends LogStore {
     };
   }
 
-  private async appendChunk(chunk: readonly LogEntry[], droppedBefore: number): Promise<void> {
+  private async appendChunk(chunk: readonly StoredEntry[], droppedBefore: number): Promise<void> {
     const { viewKey, streamKey, viewMaxSize, bufferMax } = this.options;
     const signature = `${chunk[0].id}:${chunk[chunk.length - 1].id}:${chunk.length}`;
     const args = [
@@ -205,7 +205,7 @@ export class RedisLogStore extends LogStore {
       droppedBefore,
       LAST_BATCH_TTL_SECONDS,
       signature,
-      ...chunk.map((entry) => JSON.stringify(entry)),
+      ...chunk.map((entry) => entry.json),
     ];
     try {
       await this.redis.evalsha(APPEND_SHA, 4, ...args);

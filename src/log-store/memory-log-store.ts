@@ -1,0 +1,116 @@
+import type { LogEntry, StoredEntry } from './log-entry';
+import { parseEntry, queryEntries } from './log-query';
+import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
+
+export interface LogStoreLimits {
+  /** How many newest entries the view keeps (REDIS_LOGS_MAX_SIZE). */
+  viewMaxSize: number;
+  /** How many unacknowledged entries the shipping queue keeps (LOG_BUFFER_MAX). */
+  bufferMax: number;
+  /** How many bytes of JSON the in-process queue keeps at most (LOG_BUFFER_MAX_MB); unbounded if absent. */
+  bufferMaxBytes?: number;
+}
+
+interface Queued {
+  queueId: string;
+  json: string;
+}
+
+/**
+ * The embedded store, used when Redis is not configured: the same view and queue as RedisLogStore, in this
+ * process, lost on restart. Entries are kept as the JSON they arrive as, as Redis keeps them, so both adapters hand
+ * back equal copies and neither lets a caller change what is stored. The queue is bounded in entries and in bytes:
+ * past either bound the oldest are dropped and counted.
+ */
+export class MemoryLogStore extends LogStore {
+  /** Oldest first. */
+  private view: string[] = [];
+  /** Oldest first from `head` on; queue ids are a counter, so they sort like the stream's. */
+  private queue: Queued[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private sequence = 0;
+  private dropped = 0;
+
+  constructor(private readonly limits: LogStoreLimits) {
+    super();
+  }
+
+  append(entries: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
+    for (const { json } of entries) {
+      this.sequence += 1;
+      this.view.push(json);
+      this.queue.push({ queueId: String(this.sequence).padStart(16, '0'), json });
+      this.queuedBytes += json.length;
+    }
+    if (this.view.length > this.limits.viewMaxSize) {
+      this.view.splice(0, this.view.length - this.limits.viewMaxSize);
+    }
+    const maxBytes = this.limits.bufferMaxBytes ?? Number.POSITIVE_INFINITY;
+    let overflow = 0;
+    while (this.size() > this.limits.bufferMax || (this.queuedBytes > maxBytes && this.size() > 0)) {
+      this.queuedBytes -= this.queue[this.head]!.json.length;
+      this.head += 1;
+      overflow += 1;
+    }
+    this.compact();
+    this.dropped += overflow + droppedBefore;
+    return Promise.resolve();
+  }
+
+  list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }> {
+    return Promise.resolve(queryEntries(newestFirst(this.view), parseEntry, query));
+  }
+
+  clearView(): Promise<number> {
+    const deleted = this.view.length;
+    this.view = [];
+    return Promise.resolve(deleted);
+  }
+
+  readUnshipped(count: number): Promise<QueuedLogEntry[]> {
+    return Promise.resolve(
+      this.queue
+        .slice(this.head, this.head + count)
+        .map(({ queueId, json }) => ({ queueId, entry: JSON.parse(json) as LogEntry })),
+    );
+  }
+
+  ack(queueIds: readonly string[]): Promise<void> {
+    if (queueIds.length > 0) {
+      const acked = new Set(queueIds);
+      const kept = this.queue.slice(this.head).filter(({ queueId }) => !acked.has(queueId));
+      this.queuedBytes = kept.reduce((bytes, q) => bytes + q.json.length, 0);
+      this.queue = kept;
+      this.head = 0;
+    }
+    return Promise.resolve();
+  }
+
+  queueStats(): Promise<ShippingQueueStats> {
+    const oldest = this.queue[this.head];
+    return Promise.resolve({
+      pending: this.size(),
+      dropped: this.dropped,
+      oldestPendingAt: oldest ? (JSON.parse(oldest.json) as LogEntry).timestamp : undefined,
+    });
+  }
+
+  private size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Drops what the head has passed, once it is most of the array, so that dropping stays cheap. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function* newestFirst<T>(oldestFirst: readonly T[]): Iterable<T> {
+  for (let i = oldestFirst.length - 1; i >= 0; i -= 1) {
+    yield oldestFirst[i];
+  }
+}
