@@ -5,11 +5,8 @@ import { logLevels } from '../config/app-config';
 import { ConfigModule, loadConfig } from '../config/config.module';
 import { InvalidConfigError } from '../config/env.schema';
 import { LogShippingCoreModule } from '../log-shipping/log-shipping.module';
-import {
-  LogShippingService,
-  MAX_BATCHES_PER_RUN,
-  type ShippingRunReport,
-} from '../log-shipping/log-shipping.service';
+import { MAX_BATCHES_PER_RUN, type ShippingRunReport } from '../log-shipping/log-shipping.run';
+import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { RedisConnection } from '../redis/redis.module';
 
 /**

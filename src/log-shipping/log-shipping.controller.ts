@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags, ApiUnsupportedMediaTypeResponse }
 import { ErrorResponseDto } from '../common/api-errors.dto';
 import { KeyScope } from '../common/api-key.guard';
 import { ShippingRunReportDto } from './log-shipping.dto';
-import { LogShippingService, type ShippingRunReport } from './log-shipping.service';
+import type { ShippingRunReport } from './log-shipping.run';
+import { LogShippingService } from './log-shipping.service';
 
 @ApiTags('logs')
 @Controller('logs')

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { RunOutcome, RunTrigger, ShippingRunReport, ShippingStatus } from './log-shipping.service';
+import type { RunOutcome, RunTrigger, ShippingRunReport } from './log-shipping.run';
+import type { ShippingStatus } from './log-shipping.service';
 
 export class ShippingRunReportDto implements ShippingRunReport {
   @ApiProperty({ enum: ['schedule', 'manual'], example: 'manual' })

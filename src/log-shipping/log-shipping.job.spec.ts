@@ -8,7 +8,8 @@ import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
 import { MemoryLogStore } from '../log-store/memory-log-store';
 import { LogShippingJob } from './log-shipping.job';
-import { LogShippingService, ShippingClock } from './log-shipping.service';
+import { ShippingClock } from './log-shipping.clock';
+import { LogShippingService } from './log-shipping.service';
 import { NdjsonLogSink } from './ndjson-log-sink';
 import { asStored } from '../../test/support/request-log/log-entries';
 

@@ -16,12 +16,8 @@ import type { LogEntry } from '../log-store/log-entry';
 import { MemoryLogStore } from '../log-store/memory-log-store';
 import { ElasticsearchLogSink } from './elasticsearch-log-sink';
 import type { ShipDocument } from './log-shipping.documents';
-import {
-  LogShippingService,
-  MAX_BATCHES_PER_RUN,
-  MAX_RETRY_DELAY_MS,
-  retryDelayMs,
-} from './log-shipping.service';
+import { MAX_BATCHES_PER_RUN } from './log-shipping.run';
+import { LogShippingService, MAX_RETRY_DELAY_MS, retryDelayMs } from './log-shipping.service';
 import { indexTemplates } from './log-shipping.templates';
 import { LogSink, type WriteOutcome } from './log-sink';
 import { NdjsonLogSink } from './ndjson-log-sink';

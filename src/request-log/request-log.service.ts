@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { errorText } from '../common/error-text';
 import { isPlainObject } from '../common/is-plain-object';
 import { RequestContext, requestContextOf } from '../common/request-context';
 import { AppConfig } from '../config/app-config';
@@ -247,8 +248,4 @@ export function withoutInputs(result: unknown): unknown {
       return kept;
     }),
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

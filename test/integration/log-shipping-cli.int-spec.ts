@@ -31,6 +31,9 @@ describe('npm run ship', () => {
 
   beforeAll(async () => {
     redis = await testRedis(DB);
+  });
+  // Each test its own queue: jest --randomize runs them in any order, and one leaves an entry queued on purpose.
+  beforeEach(() => {
     keys = testKeys(redis, 'log-shipping-cli');
     const streamKey = `${keys.prefix}:stream`;
     const viewKey = `${keys.prefix}:view`;
@@ -44,8 +47,8 @@ describe('npm run ship', () => {
       LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-ship-cli-')),
     };
   });
+  afterEach(() => keys.cleanUp());
   afterAll(async () => {
-    await keys.cleanUp();
     await redis.quit();
   });
 
