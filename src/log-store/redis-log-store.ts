@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Result } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client.factory';
 import type { LogEntry, StoredEntry } from './log-entry';
 import { hasFilters, parseEntry, queryEntries } from './log-query';
@@ -55,7 +56,13 @@ end
 redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
 return dropped
 `;
-const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** APPEND_SCRIPT, defined on the client by RedisLogStore (EVALSHA, and EVAL when Redis lost its script cache). */
+    lungcheckLogAppend(...keysAndArgs: (string | number)[]): Result<number, Context>;
+  }
+}
 
 /** `[id, [field, value, …]]`, or `[id, null]` for a pending entry trimmed away since it was delivered. */
 type StreamMessage = [string, string[] | null];
@@ -86,6 +93,8 @@ export class RedisLogStore extends LogStore {
     this.consumer = options.consumer ?? DEFAULT_CONSUMER;
     this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
     this.consumerMaxIdleMs = options.consumerMaxIdleMs ?? DEFAULT_CONSUMER_MAX_IDLE_MS;
+    // Defining it again on a shared client (a second store) replaces it with the same script.
+    redis.defineCommand('lungcheckLogAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
   }
 
   async append(entries: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
@@ -207,14 +216,7 @@ export class RedisLogStore extends LogStore {
       signature,
       ...chunk.map((entry) => entry.json),
     ];
-    try {
-      await this.redis.evalsha(APPEND_SHA, 4, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) {
-        throw error;
-      }
-      await this.redis.eval(APPEND_SCRIPT, 4, ...args);
-    }
+    await this.redis.lungcheckLogAppend(...args);
   }
 
   /**

@@ -75,11 +75,12 @@ describe(buildLogEntry.name, () => {
     at: new Date('2025-03-14T09:26:53.589Z'),
   };
 
-  it('builds the entry with the reference message line and an id carrying its time', () => {
+  it('builds the entry with the reference message line and a new, later UUIDv7 each time', () => {
     const entry = buildLogEntry(call);
-    const hexTime = call.at.getTime().toString(16).padStart(12, '0');
+    const next = buildLogEntry(call);
+    expect(next.id > entry.id).toBe(true);
     expect(entry).toEqual({
-      id: expect.stringMatching(new RegExp(`^${hexTime.slice(0, 8)}-${hexTime.slice(8)}-7`)),
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       timestamp: '2025-03-14T09:26:53.589Z',
       level: 'INFO',
       message:

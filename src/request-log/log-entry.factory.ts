@@ -1,5 +1,5 @@
 import { canonicalField, INPUT_FIELDS } from '../features/features';
-import { uuidv7 } from './entry-id';
+import { v7 as uuidv7 } from 'uuid';
 import type { LogEntry, LogLevel, PerformanceMetrics } from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
 
@@ -118,7 +118,8 @@ export function buildLogEntry(call: RecordedCall): LogEntry {
     resultJson = pythonJson(result);
   }
   return {
-    id: uuidv7(call.at.getTime()),
+    // UUIDv7 (time-ordered, monotonic within the process; uuid draws its random bytes from a pooled buffer).
+    id: uuidv7(),
     timestamp: call.at.toISOString(),
     level: levelFor(call.statusCode),
     message:

@@ -4,7 +4,7 @@ import {
   type StoredEntry,
   storedEntry,
 } from '../../../src/log-store/log-entry';
-import { uuidv7 } from '../../../src/request-log/entry-id';
+import { v7 as uuidv7 } from 'uuid';
 
 export interface EntrySpec {
   level?: LogLevel;
