@@ -6,11 +6,13 @@
  *   (c) the card floor: empty Nest + request context + one interceptor + ValidationPipe with the 15-field DTO
  *   (d) the empty Nest floor: one POST handler
  *   (e) bare node:http: parse the body, answer JSON
+ *   (f) (a) with micro-batching off (MICRO_BATCH_MAX_ROWS=0), to decide whether it earns its place
  *
  * Each is loaded with autocannon (as a library) at 1, 10 and 64 connections, interleaved round by round after a
  * warm-up; the medians of the rounds are reported with each configuration's ratio to (c), (d) and (e). Then:
- * server-side inference p50/p99 and RSS of (a), time to ready, the batch endpoint's rows/s at 1 000 rows, and p99
- * with shipping every second against shipping off, side by side. The report is printed and written into
+ * server-side inference p50/p99 and RSS of (a), time to ready, the batch endpoint's rows/s at 1 000 rows, p99
+ * with shipping every second against shipping off, side by side, and the memory an unshipped entry costs on the
+ * embedded defaults (shipping off: 20 000 then 100 000 entries queued through the batch endpoint). The report is printed and written into
  * docs/performance.md between its bench markers. It never fails on a target: it reports.
  *
  * Options: --seconds 5 (per measurement) --rounds 3 --redis 127.0.0.1:6379 --no-write
@@ -39,7 +41,7 @@ interface Measure {
 }
 
 const CONNECTIONS = [1, 10, 64] as const;
-const CONFIGS = ['a', 'b', 'c', 'd', 'e'] as const;
+const CONFIGS = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
 type Config = (typeof CONFIGS)[number];
 const NAMES: Record<Config, string> = {
   a: '(a) lungcheck as deployed',
@@ -47,6 +49,7 @@ const NAMES: Record<Config, string> = {
   c: '(c) card floor',
   d: '(d) empty Nest floor',
   e: '(e) bare node:http',
+  f: '(f) (a) with micro-batching off',
 };
 const BODY = JSON.stringify(EXAMPLE_REQUEST);
 
@@ -107,6 +110,7 @@ async function main(options: Options): Promise<void> {
     c: await serve({}, 'bench/floors/card-floor.ts', null),
     d: await serve({}, 'bench/floors/empty-nest.ts', null),
     e: await serve({}, 'bench/floors/bare-http.ts', null),
+    f: await serve({ ...redisEnv('f'), LOG_SHIP_INTERVAL_SECONDS: '10', MICRO_BATCH_MAX_ROWS: '0' }),
   };
   const results = new Map<string, Measure[]>();
   const key = (config: Config, connections: number): string => `${config}:${connections}`;
@@ -172,6 +176,8 @@ async function main(options: Options): Promise<void> {
     await shipping.stop();
     await quiet.stop();
 
+    const memory = await measureMemory();
+
     const report = render({
       seconds,
       rounds,
@@ -183,6 +189,7 @@ async function main(options: Options): Promise<void> {
       batchErrors: batchMeasure.errors,
       p99ShippingOn: median(p99.on),
       p99ShippingOff: median(p99.off),
+      memory,
     });
     console.log(report);
     if (options.write) {
@@ -199,6 +206,79 @@ async function main(options: Options): Promise<void> {
   }
 }
 
+interface Memory {
+  baseMiB: number;
+  at20kMiB: number;
+  at100kMiB: number;
+  queuedAt20k: number;
+  queuedAt100k: number;
+  dropped: number;
+  bufferMaxMb: number;
+}
+
+/**
+ * The embedded store with shipping off: RSS after a warm-up, then with 20 000 and with 100 000 entries queued (1 000
+ * rows per batch request, one entry per row). LOG_BUFFER_MAX_MB (64 by default) bounds the queue in bytes, so the
+ * second step drops the oldest entries and counts them.
+ */
+async function measureMemory(): Promise<Memory> {
+  const bufferMaxMb = 64;
+  const served = await serve({ RATE_LIMIT_PER_MINUTE: '0', LOG_BUFFER_MAX_MB: String(bufferMaxMb) });
+  const post = async (body: string, path: string): Promise<void> => {
+    const res = await fetch(`${served.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await res.arrayBuffer();
+    if (!res.ok) {
+      throw new Error(`${path} answered ${res.status}`);
+    }
+  };
+  const queue = async (): Promise<{ pending: number; dropped: number }> => {
+    const stats = (await (await fetch(`${served.url}/logs/stats`)).json()) as {
+      pending_ship: number;
+      dropped: number;
+    };
+    return { pending: stats.pending_ship, dropped: stats.dropped };
+  };
+  const settledRss = async (): Promise<number> => {
+    await new Promise((r) => setTimeout(r, 1000));
+    return rssMiB(served.child.pid!);
+  };
+  try {
+    for (let i = 0; i < 200; i += 1) {
+      await post(BODY, '/predict');
+    }
+    const baseMiB = await settledRss();
+    const base = await queue();
+    const batch = JSON.stringify({
+      instances: Array.from({ length: 1000 }, (_, i) => ({ ...EXAMPLE_REQUEST, AGE: 20 + (i % 70) })),
+    });
+    for (let i = 0; i < 20; i += 1) {
+      await post(batch, '/predict/batch');
+    }
+    const at20kMiB = await settledRss();
+    const at20k = await queue();
+    for (let i = 0; i < 80; i += 1) {
+      await post(batch, '/predict/batch');
+    }
+    const at100kMiB = await settledRss();
+    const at100k = await queue();
+    return {
+      baseMiB,
+      at20kMiB,
+      at100kMiB,
+      queuedAt20k: at20k.pending - base.pending,
+      queuedAt100k: at100k.pending,
+      dropped: at100k.dropped,
+      bufferMaxMb,
+    };
+  } finally {
+    await served.stop();
+  }
+}
+
 interface Figures {
   seconds: number;
   rounds: number;
@@ -210,6 +290,7 @@ interface Figures {
   batchErrors: number;
   p99ShippingOn: number;
   p99ShippingOff: number;
+  memory: Memory;
 }
 
 const mark = (met: boolean): string => (met ? 'met' : '**not met**');
@@ -244,6 +325,11 @@ function render(f: Figures): string {
   const inferenceP50 = quantile(f.inference, 0.5);
   const inferenceP99 = quantile(f.inference, 0.99);
   const shippingRatio = f.p99ShippingOn / f.p99ShippingOff;
+  const f10 = f.summary('f', 10);
+  const a64 = f.summary('a', 64);
+  const f64 = f.summary('f', 64);
+  const m = f.memory;
+  const perEntryKb = ((m.at20kMiB - m.baseMiB) * 1024) / m.queuedAt20k;
   lines.push(
     '| target (10 connections) | figure | |',
     '| --- | --- | --- |',
@@ -255,6 +341,12 @@ function render(f: Figures): string {
     `| ready ≤ 1 s after start | ${(f.readyMs / 1000).toFixed(2)} s | ${mark(f.readyMs <= 1000)} |`,
     `| batch of 1 000 rows ≥ 200 000 rows/s | ${f.batchRowsPerSecond.toFixed(0)} rows/s (${f.batchErrors} errors) | ${mark(f.batchRowsPerSecond >= 200_000 && f.batchErrors === 0)} |`,
     `| p99 with shipping every second ≤ 1.5 × without | ${f.p99ShippingOn} ms against ${f.p99ShippingOff} ms: ${shippingRatio.toFixed(2)} × | ${mark(shippingRatio <= 1.5)} |`,
+    `| a queued entry ≤ 2.5 KB of RSS (embedded store, ${m.queuedAt20k} entries) | ${perEntryKb.toFixed(2)} KB (RSS ${m.baseMiB.toFixed(0)} → ${m.at20kMiB.toFixed(0)} MiB) | ${mark(perEntryKb <= 2.5)} |`,
+    `| 100 000 entries sent: RSS ≤ base + LOG_BUFFER_MAX_MB (${m.bufferMaxMb}) + 50 MB | ${m.at100kMiB.toFixed(0)} MiB against ${(m.baseMiB + m.bufferMaxMb + 50).toFixed(0)} MiB; ${m.queuedAt100k} queued, ${m.dropped} oldest dropped and counted | ${mark(m.at100kMiB <= m.baseMiB + m.bufferMaxMb + 50)} |`,
+    '',
+    `Micro-batching at 10 connections: (a) ${a10.rps.toFixed(0)} req/s, p99 ${a10.p99} ms; (f), the same without it: ` +
+      `${f10.rps.toFixed(0)} req/s, p99 ${f10.p99} ms (${(a10.rps / f10.rps).toFixed(2)} ×); at 64 connections ` +
+      `${a64.rps.toFixed(0)} against ${f64.rps.toFixed(0)} req/s (${(a64.rps / f64.rps).toFixed(2)} ×).`,
   );
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { apiAliasMiddleware } from './common/api-alias.middleware';
@@ -17,6 +17,8 @@ import { configureViews } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
+/** Largest body of POST /predict/batch per row it may hold (BATCH_MAX_ROWS): a row of answers is about 300 bytes. */
+export const BATCH_BODY_BYTES_PER_ROW = 1024;
 
 /**
  * Helmet's headers on every answer, with a policy Swagger UI works under (its own scripts and styles, inline styles,
@@ -56,7 +58,8 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
  * Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
-  const { api } = app.get(AppConfig);
+  const config = app.get(AppConfig);
+  const { api } = config;
   const server = app.getHttpServer() as Server;
   server.headersTimeout = api.headersTimeoutMs;
   server.requestTimeout = api.requestTimeoutMs;
@@ -84,6 +87,14 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     });
   }
   app.use(apiAliasMiddleware);
+  // Parsed here, the batch's body is left alone by the general parser below.
+  app.use(
+    '/predict/batch',
+    json({
+      limit: config.model.batchMaxRows * BATCH_BODY_BYTES_PER_ROW,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   app.use(bodyParserErrorsMiddleware);

@@ -43,7 +43,9 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   MODEL_POOL_SIZE: { description: 'onnxruntime sessions per model (1-64).' },
   MODEL_ACQUIRE_TIMEOUT_MS: { description: 'How long a prediction waits for a free session before a 503.' },
   LOG_REQUESTS: { description: 'Log every API call (false: no entry is made, so none is shipped).' },
-  BATCH_MAX_ROWS: { description: 'Most rows in one POST /predict/batch.' },
+  BATCH_MAX_ROWS: {
+    description: 'Most rows in one POST /predict/batch (whose body may take 1 KiB per row).',
+  },
   MICRO_BATCH_MAX_ROWS: {
     description: 'Concurrent predictions of a model run together, at most this many per run; 0 turns it off.',
   },

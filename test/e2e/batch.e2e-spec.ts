@@ -92,3 +92,26 @@ describe('POST /predict/batch (e2e)', () => {
     expect(batch.requestBody.content['application/json'].examples.two.value.instances).toHaveLength(2);
   });
 });
+
+describe('POST /predict/batch at the default BATCH_MAX_ROWS (e2e)', () => {
+  let app: NestExpressApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { MODEL_POOL_SIZE: '1' } });
+    url = await listen(app);
+  });
+  afterAll(() => close(app));
+
+  it('takes 1 000 rows, far past the 16 KiB a lone prediction may send, and answers 413 past 1 KiB per row', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ ...EXAMPLE_REQUEST, AGE: 20 + (i % 70) }));
+    const body = JSON.stringify({ instances: rows });
+    expect(body.length).toBeGreaterThan(16 * 1024);
+    const ok = await request(url).post('/api/predict/batch').type('json').send(body).expect(200);
+    expect(ok.body.predictions).toHaveLength(1000);
+    const padded = `{"instances":[${rows.map((r) => JSON.stringify(r) + ' '.repeat(1024)).join(',')}]}`;
+    const tooBig = await request(url).post('/predict/batch').type('json').send(padded).expect(413);
+    expect(tooBig.body.detail).toMatch(/too large/i);
+    await request(url).post('/predict').type('json').send(body).expect(413);
+  });
+});
