@@ -6,7 +6,7 @@ import { betweenResidentReadings } from '../../test/support/profiling/resident-b
 const stat = (calls: number, totalNs: bigint, nestedNs = 0n): StageStat => ({ calls, totalNs, nestedNs });
 
 describe(finishProfile.name, () => {
-  it('measures CPU time and memory since the start, with the request times it is given', () => {
+  it('measures CPU time and memory since the start, with the request times it is given', async () => {
     const started = betweenResidentReadings(() => startProfile());
     // Burn CPU time (not wall time, which a loaded machine would not turn into CPU), and grow the resident set so
     // that a delta of the wrong sign or unit would fall outside the readings' ranges.
@@ -15,6 +15,8 @@ describe(finishProfile.name, () => {
       Math.sqrt(Math.random());
     }
     const ballast = Buffer.alloc(16 * 1024 * 1024, 1);
+    // The figures are read once per event-loop turn: the end is read in a later turn than the start.
+    await new Promise((resolve) => setImmediate(resolve));
     const ended = betweenResidentReadings(() =>
       finishProfile(started.result, {
         latencyNs: 7_654_321n,
@@ -35,6 +37,17 @@ describe(finishProfile.name, () => {
     expect(startMb).toBeLessThan(started.highMb);
     expect(metrics.function_calls).toBe(1);
     expect(metrics.top_functions).toHaveLength(1);
+  });
+
+  it('reads the process figures once per event-loop turn, shared by the requests that start or end in it', () => {
+    const end = { latencyNs: 1n, stages: new Map<string, StageStat>(), batchSize: 1 };
+    const first = startProfile();
+    const cpuStart = process.cpuUsage();
+    while (process.cpuUsage(cpuStart).user < 2000) {
+      Math.sqrt(Math.random());
+    }
+    expect(startProfile()).toBe(first);
+    expect(finishProfile(first, end)).toMatchObject({ cpu_time_ms: 0, memory_delta_mb: 0 });
   });
 });
 
