@@ -88,6 +88,21 @@ describe(NdjsonLogSink.name, () => {
     expect(ids).toHaveLength(3);
   });
 
+  it('remembers the last ids it wrote to a file, not all of them: the last batch is still never written twice', async () => {
+    const docs = Array.from({ length: 10 }, (_, i) => doc(`e${i}`));
+    const sink = new NdjsonLogSink(dir, undefined, 4);
+    await sink.write(docs.slice(0, 6));
+    await sink.write(docs.slice(6));
+    // The last four (e6…e9) are remembered: written again, they are skipped; e0, long acknowledged, is forgotten.
+    await sink.write(docs.slice(6));
+    await sink.write([docs[0]!]);
+    // A restarted sink reads the file and keeps only its last four ids too: e0 (now last) and e7…e9.
+    const restarted = new NdjsonLogSink(dir, undefined, 4);
+    await restarted.write([docs[0]!, docs[9]!, docs[6]!]);
+    const ids = (await bulkPairs(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).map((p) => p.action.index._id);
+    expect(ids).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e0', 'e6']);
+  });
+
   it('appends only the new documents of a batch that overlaps a previous one', async () => {
     const [first, second] = [predictionEntry(), predictionEntry()];
     const sink = new NdjsonLogSink(dir);
