@@ -25,6 +25,8 @@ export class MetricsService {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route'>;
   private readonly inference: Histogram<'model'>;
+  private readonly batchRows: Histogram<'model'>;
+  private readonly batchWait: Histogram<'model'>;
 
   constructor(models: ModelRegistry, requestLog: RequestLogService, shipping: LogShippingService) {
     const registers = [this.registry];
@@ -45,6 +47,20 @@ export class MetricsService {
     this.inference = new Histogram({
       name: 'lungcheck_model_inference_seconds',
       help: "onnxruntime's run alone, per prediction, by model",
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.batchRows = new Histogram({
+      name: 'lungcheck_model_batch_rows',
+      help: 'Rows in the model run that answered each prediction request (micro-batch or batch request), by model',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers,
+    });
+    this.batchWait = new Histogram({
+      name: 'lungcheck_model_batch_wait_seconds',
+      help: 'Time a prediction request waited for its micro-batch to close, by model',
       labelNames: ['model'],
       buckets: LATENCY_BUCKETS,
       registers,
@@ -151,7 +167,10 @@ export class MetricsService {
         this.latency.observe(labels, Number(process.hrtime.bigint() - ctx.startNs) / 1e9);
         const run = ctx.stages.get('model_run');
         if (ctx.model && run) {
-          this.inference.observe({ model: ctx.model.split('@')[0] }, Number(run.totalNs) / 1e9);
+          const model = { model: ctx.model.split('@')[0] };
+          this.inference.observe(model, Number(run.totalNs) / 1e9);
+          this.batchRows.observe(model, ctx.batchSize ?? 1);
+          this.batchWait.observe(model, Number(ctx.stages.get('batch_wait')?.totalNs ?? 0n) / 1e9);
         }
       }
     });

@@ -61,6 +61,21 @@ describe('GET /metrics (e2e)', () => {
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
   });
 
+  it('reports the rows of the model run that answered each prediction request, and its wait for a micro-batch', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await request(url).post('/predict').set('X-API-Key', API_KEY).send(EXAMPLE_REQUEST).expect(200);
+    }
+    const instances = Array.from({ length: 4 }, (_, i) => ({ ...EXAMPLE_REQUEST, AGE: 40 + i }));
+    await request(url).post('/predict/batch').set('X-API-Key', API_KEY).send({ instances }).expect(200);
+    const text = (await request(url).get('/metrics').expect(200)).text;
+    const model = '{model="logistic_regression"}';
+    expect(sample(text, `lungcheck_model_batch_rows_count${model}`)).toBe(4);
+    expect(sample(text, `lungcheck_model_batch_rows_sum${model}`)).toBe(3 + 4);
+    expect(sample(text, 'lungcheck_model_batch_rows_bucket{le="1",model="logistic_regression"}')).toBe(3);
+    expect(sample(text, `lungcheck_model_batch_wait_seconds_count${model}`)).toBe(4);
+    expect(sample(text, `lungcheck_model_batch_wait_seconds_sum${model}`)).toBeGreaterThanOrEqual(0);
+  });
+
   it('is open without the key, not rate limited, and not logged as an API call', async () => {
     for (let i = 0; i < 3; i += 1) {
       await request(url).get('/metrics').expect(200);
