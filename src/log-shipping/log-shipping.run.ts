@@ -258,6 +258,7 @@ export class LogShippingRun {
       entries_retrying: totals.retrying,
       documents: totals.documents,
       dead_lettered: totals.deadLettered,
+      // A run that shipped everything it read reports no error, even if reading on afterwards failed.
       ...(error && outcome !== 'shipped' && outcome !== 'idle' ? { error } : {}),
     };
   }

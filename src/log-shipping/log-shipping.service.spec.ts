@@ -51,6 +51,31 @@ describe(LogShippingService.name, () => {
     });
   });
 
+  it('reports a run that shipped all it read as shipped, without error, when reading on afterwards fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lungcheck-ship-'));
+    try {
+      const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
+      await store.append(asStored([predictionEntry(), predictionEntry()]));
+      const read = store.readUnshipped.bind(store);
+      let reads = 0;
+      // A full first batch (LOG_SHIP_BATCH_SIZE 2) is shipped; the read for a second one fails (Redis gone).
+      store.readUnshipped = (count: number) =>
+        (reads += 1) === 1 ? read(count) : Promise.reject(new Error('Connection is closed.'));
+      const service = new LogShippingService(
+        config({ LOG_SHIP_BATCH_SIZE: '2' }),
+        store,
+        new NdjsonLogSink(dir),
+        new FakeClock(),
+      );
+      const report = await service.ship();
+      expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: 2, batches: 1 });
+      expect(report).not.toHaveProperty('error');
+      expect((await service.status()).last_error).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ships to NDJSON files when no Elasticsearch is configured', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lungcheck-ship-'));
     try {
