@@ -116,4 +116,81 @@ describe(MicroBatcher.name, () => {
     );
     expect(answers.map((a) => a.batchSize)).toEqual(Array(10).fill(1));
   });
+
+  describe('when batches close', () => {
+    /** A pool whose runs end when the test says: it records each run's row count. */
+    function controlledPool(): { pool: ModelSessionPool; runs: number[]; finish: (i: number) => void } {
+      const runs: number[] = [];
+      const ends: (() => void)[] = [];
+      const fake = {
+        predictProba: (_rows: Float32Array, n: number) => {
+          runs.push(n);
+          return new Promise((resolve) => {
+            ends.push(() =>
+              resolve({ probabilities: new Float32Array(2 * n).fill(0.5), acquireNs: 1n, runNs: 1n }),
+            );
+          });
+        },
+      };
+      return { pool: fake as unknown as ModelSessionPool, runs, finish: (i) => ends[i]!() };
+    }
+    const row = (): Float32Array => featureMatrix([PATIENTS[0]!]);
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('runs a full batch at once, even while another run is in progress and its wait has not run out', async () => {
+      const { pool: slow, runs, finish } = controlledPool();
+      const batcher = new MicroBatcher(slow, 4, 1_000);
+      const first = batcher.predict(row());
+      await turn();
+      expect(runs).toEqual([1]);
+      const next = [1, 2, 3, 4].map(() => batcher.predict(row()));
+      // The fourth arrival fills the batch: it runs now, not when the first run ends or the 1 ms wait is over.
+      expect(runs).toEqual([1, 4]);
+      finish(1);
+      expect((await Promise.all(next)).map((p) => p.batchSize)).toEqual([4, 4, 4, 4]);
+      finish(0);
+      await first;
+      // The full batch cancelled the wait's timer: nothing else runs, and no run is ever empty.
+      await sleep(20);
+      expect(runs).toEqual([1, 4]);
+    });
+
+    it('makes what arrives during a run wait for its end, then run together', async () => {
+      const { pool: slow, runs, finish } = controlledPool();
+      const batcher = new MicroBatcher(slow, 32, 1_000_000);
+      const first = batcher.predict(row());
+      await turn();
+      const during = [1, 2, 3].map(() => batcher.predict(row()));
+      await turn();
+      expect(runs).toEqual([1]);
+      finish(0);
+      await first;
+      await turn();
+      expect(runs).toEqual([1, 3]);
+      finish(1);
+      const answers = await Promise.all(during);
+      expect(answers.map((a) => a.batchSize)).toEqual([3, 3, 3]);
+      // Each waited from its own arrival to the start of its run: more than nothing, less than the long wait.
+      for (const { waitNs } of answers) {
+        expect(waitNs).toBeGreaterThan(0n);
+        expect(waitNs).toBeLessThan(1_000_000_000n);
+      }
+      await sleep(20);
+      expect(runs).toEqual([1, 3]);
+    });
+
+    it('runs what waits once MICRO_BATCH_MAX_WAIT_US has passed, even if the run in progress has not ended', async () => {
+      const { pool: slow, runs, finish } = controlledPool();
+      const batcher = new MicroBatcher(slow, 32, 2_000);
+      void batcher.predict(row());
+      await turn();
+      const late = [1, 2].map(() => batcher.predict(row()));
+      await sleep(50);
+      expect(runs).toEqual([1, 2]);
+      finish(1);
+      expect((await Promise.all(late)).map((a) => a.batchSize)).toEqual([2, 2]);
+      finish(0);
+    });
+  });
 });
