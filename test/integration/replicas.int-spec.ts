@@ -1,37 +1,13 @@
-import { Agent, request } from 'node:http';
-import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { Agent } from 'node:http';
 import { HttpCluster } from '../support/log-shipping/http-cluster';
 import { freePort, RedisServer, startRedisServer } from '../support/request-log/redis-server';
+import { postPrediction } from '../support/post-prediction';
 import { ServiceProcess, startService } from '../support/service-process';
 import { waitFor } from '../support/wait-for';
 
 const PREDICTIONS = 3000;
 const REPLICAS = ['replica-1', 'replica-2', 'replica-3'];
-const BODY = JSON.stringify(EXAMPLE_REQUEST);
 const LOGS_INDEX = 'ml-api-logs';
-
-function post(url: string, agent: Agent, id: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/predict`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(BODY),
-          'x-request-id': id,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(BODY);
-  });
-}
 
 const getJson = async (url: string): Promise<Record<string, unknown>> => (await fetch(url)).json() as never;
 
@@ -87,7 +63,7 @@ describe('several replicas on one Redis', () => {
         await Promise.all(
           Array.from({ length: 10 }, async (_, worker) => {
             for (let i = worker; i < mine.length; i += 10) {
-              got.push(await post(url, agent, mine[i]));
+              got.push((await postPrediction(url, agent, mine[i])).status ?? 0);
             }
           }),
         );

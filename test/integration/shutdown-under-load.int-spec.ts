@@ -1,50 +1,12 @@
 import type Redis from 'ioredis';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { LogEntry } from '../../src/log-store/log-entry';
-import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
+import { postPrediction, type PostOutcome as Outcome } from '../support/post-prediction';
 import { startService } from '../support/service-process';
 
 const DB = 13;
 const CLIENTS = 20;
-const BODY = JSON.stringify(EXAMPLE_REQUEST);
-
-interface Outcome {
-  id: string;
-  status?: number;
-  /** The connection error, for a request that got no answer. */
-  error?: string;
-  /** Whether the answer said Connection: close. */
-  closing?: boolean;
-}
-
-function post(url: string, agent: Agent, id: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const req = request(
-      `${url}/predict`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(BODY),
-          'x-request-id': id,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({ id, status: res.statusCode, closing: res.headers.connection === 'close' }),
-        );
-        res.on('error', (error: NodeJS.ErrnoException) =>
-          resolve({ id, error: error.code ?? error.message }),
-        );
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ id, error: error.code ?? error.message }));
-    req.end(BODY);
-  });
-}
 
 /**
  * The finding: SIGTERM under load answered thousands of 500s ("No model is loaded") and reset connections, and the
@@ -83,7 +45,7 @@ describe('SIGTERM under load', () => {
     const client = async (n: number): Promise<void> => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       for (let i = 0; ; i += 1) {
-        const outcome = await post(url, agent, `c${n}-${i}`);
+        const outcome = await postPrediction(url, agent, `c${n}-${i}`);
         outcomes.push(outcome);
         // Once the server has stopped accepting, a client finds no one listening: its run is over.
         if (outcome.error !== undefined && signalled) {

@@ -1,39 +1,14 @@
 import type Redis from 'ioredis';
-import { Agent, request } from 'node:http';
-import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { Agent } from 'node:http';
 import type { LogEntry } from '../../src/log-store/log-entry';
 import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
+import { postPrediction } from '../support/post-prediction';
 import { startService } from '../support/service-process';
 
 const DB = 13;
-const BODY = JSON.stringify(EXAMPLE_REQUEST);
 const FLUSH_INTERVAL_MS = 200;
 /** Beyond the flush interval: one Redis round trip and the scheduling of a loaded machine. */
 const SLACK_MS = 500;
-
-function post(url: string, agent: Agent, id: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = request(
-      `${url}/predict`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(BODY),
-          'x-request-id': id,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-        res.on('error', () => resolve(undefined));
-      },
-    );
-    req.on('error', () => resolve(undefined));
-    req.end(BODY);
-  });
-}
 
 /**
  * "Writes never wait" has a price, bounded: on SIGKILL (or power loss) the entries still in memory are lost, and
@@ -71,7 +46,7 @@ describe('SIGKILL under load', () => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       for (let i = 0; !killed; i += 1) {
         const id = `s${n}-${i}`;
-        if ((await post(url, agent, id)) === 200) {
+        if ((await postPrediction(url, agent, id)).status === 200) {
           answeredAt.set(id, performance.now());
         }
       }
