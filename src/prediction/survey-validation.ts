@@ -37,6 +37,16 @@ function canonicalise(body: Record<string, unknown>): {
   return { values, keys };
 }
 
+/** A body that is not a JSON object, as pydantic reports it. */
+function notAnObject(body: unknown): ValidationDetail {
+  return {
+    type: 'model_attributes_type',
+    loc: ['body'],
+    msg: 'Input should be a valid dictionary or object to extract fields from',
+    input: body,
+  };
+}
+
 /** An integer-rule violation reported as pydantic would, from what was actually sent. */
 function integerProblem(raw: unknown): Pick<ValidationDetail, 'type' | 'msg'> {
   if (typeof raw === 'number' && !Number.isFinite(raw)) {
@@ -94,17 +104,7 @@ export function validateSurveyAnswers(body: unknown): SurveyValidation {
     return { ok: false, detail: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] };
   }
   if (!isPlainObject(body)) {
-    return {
-      ok: false,
-      detail: [
-        {
-          type: 'model_attributes_type',
-          loc: ['body'],
-          msg: 'Input should be a valid dictionary or object to extract fields from',
-          input: body,
-        },
-      ],
-    };
+    return { ok: false, detail: [notAnObject(body)] };
   }
   const { values, keys } = canonicalise(body);
   // The DTO is filled by hand, not by class-transformer: it would try to construct a nested object's `constructor`
@@ -131,17 +131,7 @@ export type BatchValidation = { ok: true; rows: SurveyAnswers[] } | { ok: false;
  */
 export function validateBatch(body: unknown, maxRows: number): BatchValidation {
   if (!isPlainObject(body)) {
-    return {
-      ok: false,
-      detail: [
-        {
-          type: 'model_attributes_type',
-          loc: ['body'],
-          msg: 'Input should be a valid dictionary or object to extract fields from',
-          input: body ?? null,
-        },
-      ],
-    };
+    return { ok: false, detail: [notAnObject(body ?? null)] };
   }
   const instances = body.instances;
   const loc = ['body', 'instances'];
