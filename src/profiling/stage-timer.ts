@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { currentRequest } from '../common/request-context';
+import { currentRequest, type RequestContext, type StageStat } from '../common/request-context';
 
 /** Where a stage is timed in the code, for the `file` and `line` of `top_functions`. */
 export interface StageSite {
@@ -15,8 +15,8 @@ export function stageSite(name: string): StageSite | undefined {
 }
 
 function recordSite(name: string): void {
-  // Frames: Error, recordSite, timeStage or recordStage, the caller.
-  const frame = new Error().stack?.split('\n')[3] ?? '';
+  // Frames: Error, recordSite, stageOf, timeStage or recordStage, the caller.
+  const frame = new Error().stack?.split('\n')[4] ?? '';
   const match = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(frame.trim());
   sites.set(
     name,
@@ -35,15 +35,7 @@ export function timeStage<T>(name: string, fn: () => T): T {
   if (!ctx) {
     return fn();
   }
-  if (!sites.has(name)) {
-    recordSite(name);
-  }
-  let stat = ctx.stages.get(name);
-  if (!stat) {
-    stat = { calls: 0, totalNs: 0n, nestedNs: 0n };
-    ctx.stages.set(name, stat);
-  }
-  const own = stat;
+  const own = stageOf(ctx, name);
   const parent = ctx.openStage;
   ctx.openStage = own;
   const start = process.hrtime.bigint();
@@ -72,6 +64,19 @@ export function timeStage<T>(name: string, fn: () => T): T {
   return result;
 }
 
+/** The request's figures for stage `name`, made on its first use (and its call site noted for the profile). */
+function stageOf(ctx: RequestContext, name: string): StageStat {
+  if (!sites.has(name)) {
+    recordSite(name);
+  }
+  let stat = ctx.stages.get(name);
+  if (!stat) {
+    stat = { calls: 0, totalNs: 0n, nestedNs: 0n };
+    ctx.stages.set(name, stat);
+  }
+  return stat;
+}
+
 /**
  * Adds a stage measured elsewhere to the current request (a model run shared by a micro-batch: each request of the
  * batch counts the run once, as its own), nested in the stage open now if any. Outside a request it does nothing.
@@ -81,14 +86,7 @@ export function recordStage(name: string, elapsedNs: bigint): void {
   if (!ctx) {
     return;
   }
-  if (!sites.has(name)) {
-    recordSite(name);
-  }
-  let stat = ctx.stages.get(name);
-  if (!stat) {
-    stat = { calls: 0, totalNs: 0n, nestedNs: 0n };
-    ctx.stages.set(name, stat);
-  }
+  const stat = stageOf(ctx, name);
   stat.calls += 1;
   stat.totalNs += elapsedNs;
   if (ctx.openStage && ctx.openStage !== stat) {

@@ -1,57 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { waitFor } from '../support/wait-for';
-import { ROOT } from './support/test-app';
+import { type ServiceProcess, startService } from '../support/service-process';
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** src/main.ts as `npm start` runs it (transpiled on the fly instead of built), with only the given environment. */
-function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      TS_NODE_TRANSPILE_ONLY: 'true',
-      NO_COLOR: '1',
-      API_HOST: '127.0.0.1',
-      API_PORT: '0',
-      LOG_SHIP_INTERVAL_SECONDS: '0',
-      LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-startup-')),
-      ...env,
-    },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exit };
-}
-
-function listening(run: Run): Promise<string> {
-  return waitFor('the service to print that it listens', () => {
-    const match = /Listening on (http:\/\/[\d.]+:\d+)/.exec(run.output());
-    if (!match && run.child.exitCode !== null) {
-      throw new Error(`exited before listening:\n${run.output()}`);
-    }
-    return match?.[1];
-  });
-}
+/** src/main.ts as `npm start` runs it, with only the given environment and an archive directory of its own. */
+const start = (env: Record<string, string>): ServiceProcess =>
+  startService({ LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-startup-')), ...env });
 
 describe('start-up of the real process (e2e)', () => {
   jest.setTimeout(60_000);
 
   it('serves, and on SIGTERM releases the model sessions and exits 0', async () => {
     const run = start({});
-    const url = await listening(run);
+    const url = await run.url;
     await request(url)
       .get('/health')
       .expect(200, /"model_loaded":true/);
