@@ -1,4 +1,4 @@
-import { BadRequestException, HttpException, Logger, LoggerService, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import express, { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
@@ -7,6 +7,7 @@ import { bodyParserErrorsMiddleware } from './body-parser-errors.middleware';
 import { errorReply, HttpExceptionFilter } from './http-exception.filter';
 import { RequestContext, requestContextOf, requestContextStorage } from './request-context';
 import { requestContextMiddleware } from './request-context.middleware';
+import { RecordingLogger } from '../../test/support/recording-logger';
 
 describe('errorReply', () => {
   it('keeps the validation problems as the 422 detail', () => {
@@ -63,19 +64,6 @@ describe('errorReply', () => {
     expect(errorReply('a thrown string').status).toBe(500);
   });
 });
-
-class RecordingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: string): void {
-    this.lines.push(`log: ${message}`);
-  }
-  warn(message: string): void {
-    this.lines.push(`warn: ${message}`);
-  }
-  error(message: string): void {
-    this.lines.push(`error: ${message}`);
-  }
-}
 
 describe(HttpExceptionFilter.name, () => {
   let logs: RecordingLogger;

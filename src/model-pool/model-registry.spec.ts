@@ -1,4 +1,4 @@
-import { Logger, LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -10,6 +10,7 @@ import type { ModelCard } from './model-card';
 import { ModelLoadError, modelVersionOf } from './model-files';
 import { ModelRegistry, UnknownModelException } from './model-registry';
 import { OnnxSessionFactory } from './onnx-session.factory';
+import { RecordingLogger } from '../../test/support/recording-logger';
 
 const MODEL_DIR = join(__dirname, '../../model');
 const LR = 'logistic_regression';
@@ -47,20 +48,6 @@ class OneSessionPerModelFactory extends OnnxSessionFactory {
     }
     this.seen.add(model);
     return super.create(model);
-  }
-}
-
-/** Nest's logger output, as `level: message` lines. */
-class RecordingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: string): void {
-    this.lines.push(`log: ${message}`);
-  }
-  warn(message: string): void {
-    this.lines.push(`warn: ${message}`);
-  }
-  error(message: string): void {
-    this.lines.push(`error: ${message}`);
   }
 }
 
