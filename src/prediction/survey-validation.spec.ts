@@ -1,6 +1,6 @@
 import { INPUT_FIELDS } from '../features/features';
 import { EXAMPLE_REQUEST, laxInteger } from './predict-request.dto';
-import { validateSurveyAnswers, ValidationDetail } from './survey-validation';
+import { validateBatch, validateSurveyAnswers, ValidationDetail } from './survey-validation';
 
 const body = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...EXAMPLE_REQUEST,
@@ -204,5 +204,94 @@ describe('laxInteger', () => {
     [null, null],
   ])('turns %j into %j', (input, output) => {
     expect(laxInteger(input)).toEqual(output);
+  });
+});
+
+describe('validateBatch', () => {
+  const refused = (input: unknown, maxRows = 3): ValidationDetail[] => {
+    const result = validateBatch(input, maxRows);
+    if (result.ok) {
+      throw new Error('expected the batch to be refused');
+    }
+    return result.detail;
+  };
+
+  it('accepts 1 to maxRows rows, each coerced as a single body is', () => {
+    expect(validateBatch({ instances: [body({ AGE: '65' })] }, 3)).toEqual({
+      ok: true,
+      rows: [{ ...EXAMPLE_REQUEST, AGE: 65 }],
+    });
+    const three = [body({ AGE: 30 }), body({ AGE: 40 }), body({ AGE: 50 })];
+    const result = validateBatch({ instances: three }, 3);
+    expect(result.ok && result.rows.map((r) => r.AGE)).toEqual([30, 40, 50]);
+  });
+
+  it.each([
+    [
+      [1, 2],
+      [1, 2],
+    ],
+    ['text', 'text'],
+    [null, null],
+    [undefined, null],
+  ])('refuses a body %j that is not an object, echoing %j', (input, echoed) => {
+    expect(refused(input)).toEqual([
+      {
+        type: 'model_attributes_type',
+        loc: ['body'],
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+        input: echoed,
+      },
+    ]);
+  });
+
+  it('asks for instances when they are missing, and for a list when they are not one', () => {
+    expect(refused({ rows: [] })).toEqual([
+      { type: 'missing', loc: ['body', 'instances'], msg: 'Field required', input: { rows: [] } },
+    ]);
+    expect(refused({ instances: { AGE: 1 } })).toEqual([
+      {
+        type: 'list_type',
+        loc: ['body', 'instances'],
+        msg: 'Input should be a valid list',
+        input: { AGE: 1 },
+      },
+    ]);
+  });
+
+  it('refuses an empty batch and one over maxRows, saying the bound', () => {
+    expect(refused({ instances: [] })).toEqual([
+      {
+        type: 'too_short',
+        loc: ['body', 'instances'],
+        msg: 'List should have at least 1 item after validation, not 0',
+        input: [],
+        ctx: { min_length: 1 },
+      },
+    ]);
+    expect(refused({ instances: [body(), body(), body(), body()] })).toEqual([
+      {
+        type: 'too_long',
+        loc: ['body', 'instances'],
+        msg: 'List should have at most 3 items after validation, not 4',
+        input: '4 items',
+        ctx: { max_length: 3 },
+      },
+    ]);
+  });
+
+  it('reports every problem of every row, located in its row, and refuses the whole batch for one bad row', () => {
+    const detail = refused(
+      {
+        instances: [body(), body({ AGE: 150 }), 'x', body({ SMOKING: 3, GENDER: 'M' })],
+      },
+      4,
+    );
+    expect(detail.map((d) => [d.loc, d.type])).toEqual([
+      [['body', 'instances', 1, 'AGE'], 'less_than_equal'],
+      [['body', 'instances', 2], 'model_attributes_type'],
+      [['body', 'instances', 3, 'GENDER'], expect.any(String)],
+      [['body', 'instances', 3, 'SMOKING'], 'less_than_equal'],
+    ]);
   });
 });
