@@ -50,10 +50,15 @@ export type ThresholdRule = 'f2' | 'f1' | 'youden';
 
 export type MetricName = 'roc_auc' | 'pr_auc' | 'brier' | 'balanced_accuracy' | 'recall' | 'specificity';
 
-/** What drift monitoring compares production traffic against. */
+/** What drift monitoring compares production traffic against: the de-duplicated training inputs. */
 export interface ReferenceDistribution {
+  /** Training rows the distribution was read from. */
+  rows: number;
   inputs: Record<InputField, NumericDistribution | BinaryDistribution>;
-  /** Share of training rows the model (in-sample, at its threshold) predicts positive. */
+  /**
+   * Share of the out-of-fold predictions (every repeat of the cross-validation) that are positive at the model's
+   * threshold: the rate to expect of the model on data like the training data, which target drift compares with.
+   */
   predicted_positive_rate: number;
 }
 
@@ -62,6 +67,8 @@ export interface NumericDistribution {
   /** n + 1 increasing edges of n bins; bins are [e_i, e_{i+1}), the last one closed. */
   bin_edges: number[];
   proportions: number[];
+  /** The 101 percentiles 0, 1, …, 100 of the training ages (simple-statistics quantileSorted): their CDF. */
+  quantiles: number[];
   mean: number;
   std: number;
 }

@@ -44,6 +44,15 @@ describe(trainModels.name, () => {
       const age = card.reference_distribution.inputs.AGE;
       expect(age.kind).toBe('histogram');
       expect(age.proportions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(card.reference_distribution.rows).toBe(276);
+      if (age.kind === 'histogram') {
+        const ages = result.dataset.rows.map((r) => r.answers.AGE);
+        expect(age.quantiles).toHaveLength(101);
+        expect([age.quantiles[0], age.quantiles[100]]).toEqual([Math.min(...ages), Math.max(...ages)]);
+        const below = (q: number): number => ages.filter((a) => a <= q).length / ages.length;
+        expect(below(age.quantiles[50]!)).toBeGreaterThanOrEqual(0.5);
+        expect(age.quantiles).toEqual([...age.quantiles].sort((a, b) => a - b));
+      }
       expect(card.reference_distribution.inputs.SMOKING.kind).toBe('binary');
       expect(card.reference_distribution.predicted_positive_rate).toBeGreaterThan(0);
       expect(card.reference_distribution.predicted_positive_rate).toBeLessThan(1);

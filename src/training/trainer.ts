@@ -25,6 +25,7 @@ import {
 import { logisticRegressionToOnnx, ONNX_INTERFACE, randomForestToOnnx } from './onnx-export';
 import { RandomForestModel } from './random-forest';
 import { loadSurveyDataset, SurveyDataset } from './survey-dataset';
+import { quantileSorted } from 'simple-statistics';
 
 export interface TrainOptions {
   dataFile: string;
@@ -222,7 +223,6 @@ function trainFamily(
 
   const model = family.fit(x, y);
   const onnx = family.toOnnx(model, threshold);
-  const inSample = model.predictProba(x);
   const card: ModelCard = {
     name: family.name,
     version: createHash('sha256').update(onnx).digest('hex').slice(0, 12),
@@ -258,7 +258,7 @@ function trainFamily(
     },
     reference_distribution: referenceDistribution(
       dataset.rows.map((r) => r.answers),
-      inSample.filter((p) => p >= round(threshold)).length / inSample.length,
+      pooledScores.filter((p) => p >= round(threshold)).length / pooledScores.length,
     ),
   };
   return { card, onnx, model };
@@ -276,10 +276,12 @@ function referenceDistribution(
     counts[bin]++;
   }
   const { mean, std } = meanStd(ages);
+  const sorted = [...ages].sort((a, b) => a - b);
   const age: NumericDistribution = {
     kind: 'histogram',
     bin_edges: AGE_BIN_EDGES,
     proportions: counts.map((c) => round(c / rows.length)),
+    quantiles: Array.from({ length: 101 }, (_, p) => round(quantileSorted(sorted, p / 100))),
     mean: round(mean),
     std: round(std),
   };
@@ -292,7 +294,7 @@ function referenceDistribution(
     GENDER: binary('GENDER'),
     ...Object.fromEntries(BINARY_FIELDS.map((f) => [f, binary(f)])),
   } as ReferenceDistribution['inputs'];
-  return { inputs, predicted_positive_rate: round(predictedPositiveRate) };
+  return { rows: rows.length, inputs, predicted_positive_rate: round(predictedPositiveRate) };
 }
 
 /**
