@@ -8,6 +8,7 @@ import { LogShippingCoreModule } from '../log-shipping/log-shipping.module';
 import { MAX_BATCHES_PER_RUN, type ShippingRunReport } from '../log-shipping/log-shipping.run';
 import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { RedisConnection } from '../redis/redis.module';
+import { redisReady } from '../redis/redis-client.factory';
 
 /**
  * `npm run ship -- [--once] [--json]`: ships the queued log entries with the service's own code and configuration
@@ -21,22 +22,11 @@ class ShipCommandModule {}
 const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /** The connection fails commands fast while it is not ready (no offline queue): a one-shot command waits for it. */
-async function redisReady(app: INestApplicationContext): Promise<void> {
+async function waitForRedis(app: INestApplicationContext): Promise<void> {
   const client = app.get(RedisConnection).client;
-  if (!client || client.status === 'ready') {
-    return;
+  if (client) {
+    await redisReady(client, REDIS_READY_TIMEOUT_MS);
   }
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('ready', ready);
-      reject(new Error(`Redis did not answer within ${REDIS_READY_TIMEOUT_MS / 1000} s`));
-    }, REDIS_READY_TIMEOUT_MS);
-    const ready = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('ready', ready);
-  });
 }
 
 /** Enough runs to drain a full queue (LOG_BUFFER_MAX) at the smallest batch size, never an endless loop. */
@@ -76,7 +66,7 @@ async function ship(options: { once?: boolean; json?: boolean }): Promise<number
     abortOnError: false,
   });
   try {
-    await redisReady(app);
+    await waitForRedis(app);
     const shipping = app.get(LogShippingService);
     const reports: ShippingRunReport[] = [];
     for (let run = 0; run < (options.once ? 1 : MAX_RUNS); run += 1) {

@@ -89,6 +89,10 @@ export class AppConfig {
     elasticsearch?: ElasticsearchSettings;
     indexes: { logs: string; message: string; perfs: string; topFunc: string; deadLetter: string };
   };
+  /** Drift monitoring: the window of recent predictions and the levels' thresholds (docs/monitoring.md). */
+  readonly drift: DriftSettings;
+  /** The dashboard's alerts: warning and critical thresholds of each watched figure. */
+  readonly alerts: AlertSettings;
   /** The most verbose console level written (Nest's levels, `fatal` always included). */
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
 
@@ -177,9 +181,50 @@ export class AppConfig {
         deadLetter: e.ES_INDEX_DEADLETTER,
       },
     };
+    this.drift = {
+      windowSize: e.DRIFT_WINDOW_SIZE,
+      minSamples: e.DRIFT_MIN_SAMPLES,
+      pValue: { drift: e.DRIFT_P_VALUE, possible: e.DRIFT_P_VALUE_POSSIBLE },
+      psi: { drift: e.DRIFT_PSI, possible: e.DRIFT_PSI_POSSIBLE },
+      share: e.DRIFT_SHARE,
+    };
+    this.alerts = {
+      latency_ms: { warning: e.ALERT_LATENCY_MS_WARNING, critical: e.ALERT_LATENCY_MS_CRITICAL },
+      cpu_time_ms: { warning: e.ALERT_CPU_MS_WARNING, critical: e.ALERT_CPU_MS_CRITICAL },
+      memory_delta_mb: {
+        warning: e.ALERT_MEMORY_DELTA_MB_WARNING,
+        critical: e.ALERT_MEMORY_DELTA_MB_CRITICAL,
+      },
+      inference_time_ms: { warning: e.ALERT_INFERENCE_MS_WARNING, critical: e.ALERT_INFERENCE_MS_CRITICAL },
+      shipping_lag_seconds: {
+        warning: e.ALERT_SHIPPING_LAG_SECONDS_WARNING,
+        critical: e.ALERT_SHIPPING_LAG_SECONDS_CRITICAL,
+      },
+    };
     this.logLevel = e.LOG_LEVEL;
   }
 }
+
+export interface DriftSettings {
+  windowSize: number;
+  minSamples: number;
+  /** A test's p-value below `drift` is DRIFT, below `possible` POSSIBLE. */
+  pValue: { drift: number; possible: number };
+  /** A PSI from `drift` on is DRIFT, from `possible` on POSSIBLE. */
+  psi: { drift: number; possible: number };
+  /** The share of inputs in DRIFT from which the data set counts as drifted. */
+  share: number;
+}
+
+export interface Threshold {
+  warning: number;
+  critical: number;
+}
+
+export type AlertSettings = Record<
+  'latency_ms' | 'cpu_time_ms' | 'memory_delta_mb' | 'inference_time_ms' | 'shipping_lag_seconds',
+  Threshold
+>;
 
 /** A comma-separated list, trimmed, without empty items; empty for unset. */
 function list(value: string | undefined): string[] {

@@ -108,4 +108,39 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   ES_INDEX_TOP_FUNC: { description: 'Index of the costliest stages, one document each.' },
   ES_INDEX_DEADLETTER: { description: 'Index of documents Elasticsearch refused for good, with the reason.' },
   LOG_LEVEL: { description: 'Console log level: error, warn, log, debug, verbose.' },
+  DRIFT_WINDOW_SIZE: {
+    description: 'Drift compares the last this many logged predictions with the training data.',
+  },
+  DRIFT_MIN_SAMPLES: {
+    description: 'Below this many predictions in the window, drift answers "not enough data".',
+  },
+  DRIFT_P_VALUE: {
+    description: 'A feature drifts when its test p-value is below this (or PSI reaches DRIFT_PSI).',
+  },
+  DRIFT_P_VALUE_POSSIBLE: {
+    description: 'Possible drift below this p-value (or PSI from DRIFT_PSI_POSSIBLE).',
+  },
+  DRIFT_PSI: { description: 'A feature drifts when its population stability index reaches this.' },
+  DRIFT_PSI_POSSIBLE: { description: 'Possible drift from this PSI on.' },
+  DRIFT_SHARE: { description: 'The data set drifts when at least this share of the 15 inputs drift.' },
+  ALERT_LATENCY_MS_WARNING: {
+    description: 'Alert: p95 request latency (ms) over the recent window, warning.',
+  },
+  ALERT_LATENCY_MS_CRITICAL: { description: 'Alert: p95 request latency (ms), critical.' },
+  ALERT_CPU_MS_WARNING: { description: 'Alert: p95 CPU time per prediction (ms), warning.' },
+  ALERT_CPU_MS_CRITICAL: { description: 'Alert: p95 CPU time per prediction (ms), critical.' },
+  ALERT_MEMORY_DELTA_MB_WARNING: {
+    description: 'Alert: p95 resident-memory change per prediction (MB), warning.',
+  },
+  ALERT_MEMORY_DELTA_MB_CRITICAL: {
+    description: 'Alert: p95 resident-memory change per prediction (MB), critical.',
+  },
+  ALERT_INFERENCE_MS_WARNING: { description: 'Alert: p95 model inference time (ms), warning.' },
+  ALERT_INFERENCE_MS_CRITICAL: { description: 'Alert: p95 model inference time (ms), critical.' },
+  ALERT_SHIPPING_LAG_SECONDS_WARNING: {
+    description: 'Alert: age (s) of the oldest log entry not yet shipped, warning.',
+  },
+  ALERT_SHIPPING_LAG_SECONDS_CRITICAL: {
+    description: 'Alert: age (s) of the oldest unshipped entry, critical.',
+  },
 };

@@ -44,6 +44,14 @@ const INT = (name: string, min: number, max: number) => [
   Min(min, { message: `${name} must be an integer from ${min} to ${max}` }),
   Max(max, { message: `${name} must be an integer from ${min} to ${max}` }),
 ];
+const NUMBER_IN = (name: string, min: number, max: number, what: string) => [
+  Transform(toNumber),
+  IsNumber({ allowNaN: false, allowInfinity: false }, { message: `${name} must be ${what}` }),
+  Min(min, { message: `${name} must be ${what}` }),
+  Max(max, { message: `${name} must be ${what}` }),
+];
+const FRACTION = (name: string) => NUMBER_IN(name, 0, 1, 'a number from 0 to 1');
+const POSITIVE = (name: string) => NUMBER_IN(name, 0, 1e9, 'a number from 0 up');
 const BOOL = (name: string) => [
   Transform(toBool),
   IsBoolean({ message: `${name} must be one of true, false, 1, 0, yes, no, on, off` }),
@@ -278,6 +286,59 @@ export class EnvironmentVariables {
 
   @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_DEADLETTER') }))
   ES_INDEX_DEADLETTER = 'ml-api-deadletter';
+
+  // --- Drift monitoring ---
+  @apply(...INT('DRIFT_WINDOW_SIZE', 10, 1_000_000))
+  DRIFT_WINDOW_SIZE = 500;
+
+  @apply(...INT('DRIFT_MIN_SAMPLES', 1, 1_000_000))
+  DRIFT_MIN_SAMPLES = 100;
+
+  @apply(...FRACTION('DRIFT_P_VALUE'))
+  DRIFT_P_VALUE = 0.05;
+
+  @apply(...FRACTION('DRIFT_P_VALUE_POSSIBLE'))
+  DRIFT_P_VALUE_POSSIBLE = 0.15;
+
+  @apply(...POSITIVE('DRIFT_PSI'))
+  DRIFT_PSI = 0.25;
+
+  @apply(...POSITIVE('DRIFT_PSI_POSSIBLE'))
+  DRIFT_PSI_POSSIBLE = 0.1;
+
+  @apply(...FRACTION('DRIFT_SHARE'))
+  DRIFT_SHARE = 0.5;
+
+  // --- Alerts (p95 over the recent window against each threshold) ---
+  @apply(...POSITIVE('ALERT_LATENCY_MS_WARNING'))
+  ALERT_LATENCY_MS_WARNING = 100;
+
+  @apply(...POSITIVE('ALERT_LATENCY_MS_CRITICAL'))
+  ALERT_LATENCY_MS_CRITICAL = 200;
+
+  @apply(...POSITIVE('ALERT_CPU_MS_WARNING'))
+  ALERT_CPU_MS_WARNING = 100;
+
+  @apply(...POSITIVE('ALERT_CPU_MS_CRITICAL'))
+  ALERT_CPU_MS_CRITICAL = 200;
+
+  @apply(...POSITIVE('ALERT_MEMORY_DELTA_MB_WARNING'))
+  ALERT_MEMORY_DELTA_MB_WARNING = 50;
+
+  @apply(...POSITIVE('ALERT_MEMORY_DELTA_MB_CRITICAL'))
+  ALERT_MEMORY_DELTA_MB_CRITICAL = 100;
+
+  @apply(...POSITIVE('ALERT_INFERENCE_MS_WARNING'))
+  ALERT_INFERENCE_MS_WARNING = 50;
+
+  @apply(...POSITIVE('ALERT_INFERENCE_MS_CRITICAL'))
+  ALERT_INFERENCE_MS_CRITICAL = 100;
+
+  @apply(...POSITIVE('ALERT_SHIPPING_LAG_SECONDS_WARNING'))
+  ALERT_SHIPPING_LAG_SECONDS_WARNING = 300;
+
+  @apply(...POSITIVE('ALERT_SHIPPING_LAG_SECONDS_CRITICAL'))
+  ALERT_SHIPPING_LAG_SECONDS_CRITICAL = 900;
 
   // --- Process ---
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {

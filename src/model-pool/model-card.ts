@@ -67,7 +67,7 @@ export interface NumericDistribution {
   /** n + 1 increasing edges of n bins; bins are [e_i, e_{i+1}), the last one closed. */
   bin_edges: number[];
   proportions: number[];
-  /** The 101 percentiles 0, 1, …, 100 of the training ages (simple-statistics quantileSorted): their CDF. */
+  /** The 101 percentiles 0, 1, …, 100 of the training ages (linear interpolation, numpy's default): their CDF. */
   quantiles: number[];
   mean: number;
   std: number;

@@ -4,12 +4,15 @@ import { ModelPoolModule } from '../model-pool/model-pool.module';
 import { RequestLogModule } from '../request-log/request-log.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { LogStoreModule } from '../log-store/log-store.module';
+import { MonitoringController } from './monitoring.controller';
+import { MonitoringService } from './monitoring.service';
 
-/** What operators watch: Prometheus metrics (and, later, drift and the dashboard). */
+/** What operators watch: Prometheus metrics, drift against the training data, the dashboard and its alerts. */
 @Module({
-  imports: [ModelPoolModule, RequestLogModule, LogShippingCoreModule],
-  controllers: [MetricsController],
-  providers: [MetricsService],
+  imports: [ModelPoolModule, RequestLogModule, LogShippingCoreModule, LogStoreModule],
+  controllers: [MetricsController, MonitoringController],
+  providers: [MetricsService, MonitoringService],
   exports: [MetricsService],
 })
 export class MonitoringModule {}

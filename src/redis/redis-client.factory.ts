@@ -51,6 +51,27 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
   return new Redis({ ...CONNECTION_OPTIONS, host, port, db, password });
 }
 
+/**
+ * Resolves once the client is ready. The client fails commands fast while it is not (no offline queue), so a one-shot
+ * command waits for it first; past `timeoutMs` it gives up with a message saying so.
+ */
+export async function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') {
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', ready);
+      reject(new Error(`Redis did not answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const ready = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', ready);
+  });
+}
+
 /** Where the settings point, for messages to people: hosts, ports and database, never credentials. */
 export function describeRedis(settings: RedisSettings): string {
   if (settings.clusterNodes) {

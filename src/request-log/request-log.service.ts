@@ -12,8 +12,8 @@ import { buildLogEntry } from './log-entry.factory';
 import { LogStore } from '../log-store/log-store';
 import { LogWriteBuffer, LogWriteBufferFigures } from './log-write-buffer';
 
-/** Operational endpoints, the logs API itself, Swagger and static files: not API calls to record. */
-const UNLOGGED_PATHS = /^\/(health|metrics|logs|docs|docs-json|static)(\/|$)/;
+/** Operational endpoints, the logs API itself, monitoring, Swagger and static files: not API calls to record. */
+const UNLOGGED_PATHS = /^\/(health|metrics|logs|drift|monitoring|docs|docs-json|static)(\/|$)/;
 /** Static assets (the form's CSS, scripts, icons), found or not. */
 const STATIC_ASSET = /\.(css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|txt|webmanifest)$/i;
 

@@ -47,9 +47,12 @@ export class ViewEngine {
     callback(null, html);
   };
 
+  /** The view inside its layout: `views/layout.hbs` (the form's), or the one the model names in `layout`. */
   private renderFile(path: string, model: object): string {
     const body = this.template(path)(model);
-    return this.template(join(this.dir, `layout${EXTENSION}`))({ ...model, body });
+    const layout = (model as { layout?: unknown }).layout;
+    const name = typeof layout === 'string' && /^[\w-]+$/.test(layout) ? layout : 'layout';
+    return this.template(join(this.dir, `${name}${EXTENSION}`))({ ...model, body });
   }
 
   private template(path: string): Template {

@@ -1,0 +1,53 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { errorText } from '../common/error-text';
+import { AppConfig } from '../config/app-config';
+import type { LogEntry } from '../log-store/log-entry';
+import { LogStore } from '../log-store/log-store';
+import { LogShippingService } from '../log-shipping/log-shipping.service';
+import { ModelRegistry } from '../model-pool/model-registry';
+import { DriftReport, detectDrift } from './drift.engine';
+import { predictionWindow } from './drift.window';
+import { MonitoringSummary, summarise } from './monitoring.summary';
+
+/**
+ * Drift, the dashboard's figures and the alerts, read from the log store's view (so every replica on one Redis sees
+ * the same window; with the embedded store, this process's own) and judged against the default model's card.
+ * Nothing is kept between calls: each reads the view again.
+ */
+@Injectable()
+export class MonitoringService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: LogStore,
+    private readonly models: ModelRegistry,
+    private readonly shipping: LogShippingService,
+  ) {}
+
+  async drift(since?: string): Promise<DriftReport> {
+    return this.judge(await this.recentEntries(), since);
+  }
+
+  async summary(): Promise<MonitoringSummary> {
+    const [entries, shipping] = await Promise.all([this.recentEntries(), this.shipping.status()]);
+    return summarise(entries, shipping, this.judge(entries), this.config.alerts);
+  }
+
+  private judge(newestFirst: readonly LogEntry[], since?: string): DriftReport {
+    const { windowSize } = this.config.drift;
+    return detectDrift(
+      this.models.defaultModel().card,
+      predictionWindow(newestFirst, windowSize, since),
+      this.config.drift,
+    );
+  }
+
+  /** The whole log view, newest first (REDIS_LOGS_MAX_SIZE entries at most); 503 when the store cannot be read. */
+  private async recentEntries(): Promise<LogEntry[]> {
+    try {
+      const { logs } = await this.store.list({ limit: this.config.logging.viewMaxSize, offset: 0 });
+      return logs;
+    } catch (error) {
+      throw new ServiceUnavailableException(`The request log cannot be read now: ${errorText(error)}`);
+    }
+  }
+}
