@@ -5,6 +5,8 @@ import { requestContextOf } from '../common/request-context';
 import { LogShippingService } from '../log-shipping/log-shipping.service';
 import { ModelRegistry } from '../model-pool/model-registry';
 import { RequestLogService } from '../request-log/request-log.service';
+import type { DriftReport } from './drift.engine';
+import { MonitoringService } from './monitoring.service';
 
 /** Seconds, from 0.1 ms: a prediction takes well under a millisecond of inference and a few of HTTP. */
 const LATENCY_BUCKETS = [
@@ -28,7 +30,12 @@ export class MetricsService {
   private readonly batchRows: Histogram<'model'>;
   private readonly batchWait: Histogram<'model'>;
 
-  constructor(models: ModelRegistry, requestLog: RequestLogService, shipping: LogShippingService) {
+  constructor(
+    models: ModelRegistry,
+    requestLog: RequestLogService,
+    shipping: LogShippingService,
+    monitoring: MonitoringService,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
@@ -152,6 +159,39 @@ export class MetricsService {
         'lungcheck_shipping_oldest_unshipped_age_seconds',
         'Age of the oldest unshipped entry',
         (s) => s.oldest_unshipped_age_seconds ?? 0,
+      );
+    }
+    {
+      // Read once per scrape for both gauges; a store that cannot be read leaves them unset (absent) this time.
+      let pending: Promise<DriftReport | null> | null = null;
+      const drift = (): Promise<DriftReport | null> => {
+        pending ??= monitoring
+          .drift()
+          .catch(() => null)
+          .finally(() => setImmediate(() => (pending = null)));
+        return pending;
+      };
+      const driftGauge = (name: string, help: string, read: (r: DriftReport) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers,
+          async collect() {
+            const report = await drift();
+            if (report) {
+              this.set(read(report));
+            }
+          },
+        });
+      driftGauge(
+        'lungcheck_drift_detected',
+        'Data drift over the recent window: 1 drifted, 0 not, -1 not enough predictions',
+        (r) => (r.status !== 'ok' ? -1 : r.dataset_drift ? 1 : 0),
+      );
+      driftGauge(
+        'lungcheck_drift_features',
+        'Inputs in DRIFT over the recent window (of 15)',
+        (r) => r.drifted_features,
       );
     }
   }

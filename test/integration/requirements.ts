@@ -30,8 +30,8 @@ function onPath(command: string): boolean {
 
 /**
  * Global set-up of the integration tier: it talks to this machine's Redis, starts redis-server processes of its
- * own, and drives Chromium. When one is missing, say so in one line each and stop, instead of failing every suite
- * with a stack trace.
+ * own, drives Chromium and checks the Prometheus rules with promtool. When one is missing, say so in one line each
+ * and stop, instead of failing every suite with a stack trace.
  */
 export default async function requirements(): Promise<void> {
   const missing: string[] = [];
@@ -43,6 +43,11 @@ export default async function requirements(): Promise<void> {
   }
   if (!onPath('redis-server')) {
     missing.push('redis-server is not on PATH: install it with `apt-get install -y redis-server`');
+  }
+  if (!onPath('promtool')) {
+    missing.push(
+      'promtool is not on PATH (it checks deploy/prometheus): install it with `apt-get install -y prometheus`',
+    );
   }
   if (!existsSync(CHROMIUM)) {
     missing.push(`Chromium is missing (${CHROMIUM}): install it with \`apt-get install -y chromium\``);
