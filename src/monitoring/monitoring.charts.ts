@@ -41,7 +41,7 @@ interface Frame {
   right: number;
 }
 
-const FRAME: Frame = { width: 560, height: 220, left: 52, bottom: 36, top: 24, right: 36 };
+const FRAME: Frame = { width: 560, height: 220, left: 68, bottom: 36, top: 24, right: 36 };
 
 function open(title: string, frame: Frame): string {
   return (
