@@ -1,5 +1,5 @@
 /**
- * `npm run docs:env`: rewrites the environment table of README.md (between its env-table markers) and
+ * `npm run docs:env`: rewrites the environment table of docs/configuration.md (between its env-table markers) and
  * `.env.example` from ENV_DOCS and the schema's defaults, the one place each variable is described.
  * `src/config/env.docs.spec.ts` fails when they differ, so run this after adding or changing a variable.
  */
@@ -24,7 +24,7 @@ const table = [
   }),
 ].join('\n');
 
-const readmePath = join(ROOT, 'README.md');
+const readmePath = join(ROOT, 'docs', 'configuration.md');
 const readme = readFileSync(readmePath, 'utf8').replace(
   /(<!-- env-table:start -->\n)[\s\S]*?(\n<!-- env-table:end -->)/,
   `$1${table}$2`,
@@ -35,4 +35,4 @@ const examplePath = join(ROOT, '.env.example');
 const header = readFileSync(examplePath, 'utf8').split('\n\n')[0];
 const body = names.map((name) => `# ${ENV_DOCS[name].description}\n${name}=${shown(name)}\n`).join('\n');
 writeFileSync(examplePath, `${header}\n\n${body}`);
-console.log(`README.md and .env.example list ${names.length} variables`);
+console.log(`docs/configuration.md and .env.example list ${names.length} variables`);

@@ -13,7 +13,7 @@ const shown = (name: EnvName): string => {
 
 describe('environment documentation', () => {
   const example = readFileSync(join(root, '.env.example'), 'utf8');
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8');
 
   it('.env.example lists every variable once, with its default and description', () => {
     const assigned = example
@@ -26,7 +26,7 @@ describe('environment documentation', () => {
     }
   });
 
-  it('the README table lists every variable once, with its default and description', () => {
+  it('the table of docs/configuration.md lists every variable once, with its default and description', () => {
     const rows = readme
       .split('\n')
       .filter((l) => /^\|\s*`[A-Z_]+`\s*\|/.test(l))
