@@ -162,7 +162,7 @@ export class MetricsService {
       );
     }
     {
-      // Read once per scrape for both gauges; a store that cannot be read leaves them unset (absent) this time.
+      // Read once per scrape for both gauges; a store that cannot be read makes them NaN (unknown) this time.
       let pending: Promise<DriftReport | null> | null = null;
       const drift = (): Promise<DriftReport | null> => {
         pending ??= monitoring
@@ -178,9 +178,7 @@ export class MetricsService {
           registers,
           async collect() {
             const report = await drift();
-            if (report) {
-              this.set(read(report));
-            }
+            this.set(report ? read(report) : Number.NaN);
           },
         });
       driftGauge(

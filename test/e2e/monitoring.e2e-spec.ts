@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { LogStore } from '../../src/log-store/log-store';
 import { RequestLogService } from '../../src/request-log/request-log.service';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
 import { close, createTestApp, listen } from './support/test-app';
@@ -111,6 +112,18 @@ describe('Drift, dashboard and alerts (e2e)', () => {
     await app.get(RequestLogService).drain();
     const logs = await request(url).get('/logs?limit=100').set('X-API-Key', KEY).expect(200);
     expect(logs.body.logs.map((l: { data: { path: string } }) => l.data.path)).toEqual(['/predict/batch']);
+  });
+
+  it('answers 503 with the reason when the log store cannot be read, and keeps serving predictions', async () => {
+    const store = app.get(LogStore);
+    jest.spyOn(store, 'list').mockRejectedValue(new Error('connection refused'));
+    for (const path of ['/drift', '/monitoring', '/monitoring/summary', '/monitoring/alerts']) {
+      const res = await request(url).get(path).expect(503);
+      expect(res.body.detail).toBe('The request log cannot be read now: connection refused');
+    }
+    const metrics = (await request(url).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^lungcheck_drift_detected Nan$/m); // prom-client writes NaN so; Prometheus reads it
+    await request(url).post('/predict').set('X-API-Key', KEY).send(EXAMPLE_REQUEST).expect(200);
   });
 
   it('publishes the drift verdict to Prometheus', async () => {
