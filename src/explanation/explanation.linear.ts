@@ -1,0 +1,94 @@
+import { engineerFeatures, FEATURE_COUNT, SurveyAnswers } from '../features/features';
+import {
+  answerSplit,
+  answersOfFeatures,
+  AnswerSplit,
+  assembleExplanation,
+  Explanation,
+} from './explanation.answers';
+import { LinearParameters, modelInput, readLinearParameters } from './explanation.onnx';
+
+/**
+ * Exact explanations of the logistic regression on the log-odds scale. With the graph's standardisation
+ * `z_j = factor_j · x_j + offset_j` and `logit(x) = bias + Σ_j w_j · z_j`:
+ *
+ * - background: the mean z̄ of the standardised inputs over the training rows (each input rounded to float32, as
+ *   the ONNX input tensor holds it); for the committed model z̄ ≈ 0, since the graph's scaler mean is that mean;
+ * - base_value = logit at the mean input = `bias + Σ_j w_j · z̄_j`;
+ * - contribution_j = `w_j · (z_j − z̄_j)`, so base_value + Σ_j contribution_j = logit(x) by linearity, exactly
+ *   (up to double rounding); these are also the Shapley values of the linear model with independent inputs.
+ */
+export interface LinearExplainer {
+  readonly parameters: LinearParameters;
+  /** Log-odds per unit of each raw input: `w_j · factor_j`. */
+  readonly coefficients: Float64Array;
+  /** Mean of each (float32-rounded) input over the background rows. */
+  readonly background: Float64Array;
+  readonly baseValue: number;
+  readonly split: AnswerSplit;
+}
+
+/** An explainer of these parameters, its base value the logit at the mean of the background rows. */
+export function linearExplainer(
+  parameters: LinearParameters,
+  backgroundRows: readonly SurveyAnswers[],
+  split: AnswerSplit,
+): LinearExplainer {
+  if (backgroundRows.length === 0) {
+    throw new Error('the logistic regression explainer needs at least one background row');
+  }
+  const { weights, factor, offset, bias } = parameters;
+  const background = new Float64Array(FEATURE_COUNT);
+  for (const row of backgroundRows) {
+    const x = modelInput(engineerFeatures(row));
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      background[j] += x[j];
+    }
+  }
+  let baseValue = bias;
+  const coefficients = new Float64Array(FEATURE_COUNT);
+  for (let j = 0; j < FEATURE_COUNT; j++) {
+    background[j] /= backgroundRows.length;
+    coefficients[j] = weights[j] * factor[j];
+    baseValue += weights[j] * (factor[j] * background[j] + offset[j]);
+  }
+  return { parameters, coefficients, background, baseValue, split };
+}
+
+/**
+ * The explainer of a logistic regression ONNX file, its background being `trainingRows` (the de-duplicated
+ * training set, src/training/survey-dataset.ts): they also serve as probes for the input → answer mapping.
+ */
+export function linearExplainerFromOnnx(
+  bytes: Uint8Array,
+  trainingRows: readonly SurveyAnswers[],
+): LinearExplainer {
+  return linearExplainer(
+    readLinearParameters(bytes),
+    trainingRows,
+    answerSplit(answersOfFeatures(trainingRows)),
+  );
+}
+
+/** The log-odds of these answers, explained per input and per answer. */
+export function explainLinear(model: LinearExplainer, answers: SurveyAnswers): Explanation {
+  const { weights, factor, offset, bias } = model.parameters;
+  const features = engineerFeatures(answers);
+  const x = modelInput(features);
+  const contributions = new Float64Array(FEATURE_COUNT);
+  let output = bias;
+  for (let j = 0; j < FEATURE_COUNT; j++) {
+    output += weights[j] * (factor[j] * x[j] + offset[j]);
+    contributions[j] = model.coefficients[j] * (x[j] - model.background[j]);
+  }
+  return assembleExplanation(
+    'linear-exact+equal-split',
+    'log_odds',
+    model.baseValue,
+    output,
+    answers,
+    features,
+    contributions,
+    model.split,
+  );
+}
