@@ -13,6 +13,7 @@ import { detectDrift, DriftReport, WindowRow } from '../monitoring/drift.engine'
 import { archiveWindow, elasticsearchWindow, redisWindow } from '../monitoring/drift.sources';
 import { driftPage } from '../monitoring/monitoring.pages';
 import { ViewEngine } from '../web/view-engine';
+import { positiveInt } from './cli-arguments';
 
 /**
  * `npm run drift -- --source redis|es|file [--out report.html]`: the drift report of GET /monitoring/drift, built
@@ -35,13 +36,6 @@ interface DriftOptions {
   json?: string;
 }
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError('expected a positive integer');
-  }
-  return n;
-};
 const isoTime = (value: string): string => {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) {

@@ -1,23 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { fraction, positiveInt } from './cli-arguments';
 import { resolve } from 'node:path';
 import { DEFAULT_TRAIN_OPTIONS, trainModels, writeModelDirectory } from '../training/trainer';
 
 /** `npm run train -- [options]`: retrains every model family from the survey data and rewrites the model directory. */
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError('expected a positive integer');
-  }
-  return n;
-};
-const fraction = (value: string): number => {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) {
-    throw new InvalidArgumentError('expected a number from 0 to 1');
-  }
-  return n;
-};
 
 const d = DEFAULT_TRAIN_OPTIONS;
 const program = new Command('train')
