@@ -10,6 +10,12 @@ import { predictionWindow } from './drift.window';
 import { MonitoringSummary, summarise } from './monitoring.summary';
 
 /**
+ * The most log entries one call reads: with a large REDIS_LOGS_MAX_SIZE, an open page refreshed every few seconds
+ * must not parse a million entries each time. Enough for the default drift window several times over.
+ */
+export const MONITORING_MAX_ENTRIES = 10_000;
+
+/**
  * Drift, the dashboard's figures and the alerts, read from the log store's view (so every replica on one Redis sees
  * the same window; with the embedded store, this process's own) and judged against the default model's card.
  * Nothing is kept between calls: each reads the view again.
@@ -41,10 +47,17 @@ export class MonitoringService {
     );
   }
 
-  /** The whole log view, newest first (REDIS_LOGS_MAX_SIZE entries at most); 503 when the store cannot be read. */
+  /**
+   * The newest entries of the log view, newest first: all of it (REDIS_LOGS_MAX_SIZE), or MONITORING_MAX_ENTRIES at
+   * most, and never fewer than the drift window; 503 when the store cannot be read.
+   */
   private async recentEntries(): Promise<LogEntry[]> {
+    const limit = Math.min(
+      this.config.logging.viewMaxSize,
+      Math.max(MONITORING_MAX_ENTRIES, this.config.drift.windowSize),
+    );
     try {
-      const { logs } = await this.store.list({ limit: this.config.logging.viewMaxSize, offset: 0 });
+      const { logs } = await this.store.list({ limit, offset: 0 });
       return logs;
     } catch (error) {
       throw new ServiceUnavailableException(`The request log cannot be read now: ${errorText(error)}`);
