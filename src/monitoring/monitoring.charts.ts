@@ -93,6 +93,33 @@ function xLabels(labels: readonly string[], frame: Frame, step: number, offset: 
     .join('');
 }
 
+/** The size of the frame's plot area, and the value its top stands for (the largest one; never 0). */
+function plotArea(series: readonly Series[]): { max: number; plotWidth: number; plotHeight: number } {
+  return {
+    max: Math.max(1e-9, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null))),
+    plotWidth: FRAME.width - FRAME.left - FRAME.right,
+    plotHeight: FRAME.height - FRAME.top - FRAME.bottom,
+  };
+}
+
+/** The chart around what it plots: axes, x labels (`step` apart from `offset`) and the legend. */
+function chart(
+  title: string,
+  plotted: string,
+  labels: readonly string[],
+  series: readonly Series[],
+  axis: { max: number; unit: string; step: number; offset: number },
+): Chart {
+  const svg =
+    open(title, FRAME) +
+    axes(axis.max, FRAME, axis.unit) +
+    plotted +
+    xLabels(labels, FRAME, axis.step, axis.offset) +
+    legend(series, FRAME) +
+    '</svg>';
+  return { title, svg };
+}
+
 /** Lines over time (or any ordered labels); a null value breaks the line. */
 export function lineChart(
   title: string,
@@ -101,9 +128,7 @@ export function lineChart(
   unit = '',
 ): Chart {
   const frame = FRAME;
-  const max = Math.max(1e-9, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
-  const plotWidth = frame.width - frame.left - frame.right;
-  const plotHeight = frame.height - frame.top - frame.bottom;
+  const { max, plotWidth, plotHeight } = plotArea(series);
   const step = labels.length > 1 ? plotWidth / (labels.length - 1) : 0;
   const lines = series
     .map((s) => {
@@ -128,14 +153,12 @@ export function lineChart(
       );
     })
     .join('');
-  const svg =
-    open(title, frame) +
-    axes(max, frame, unit) +
-    lines +
-    xLabels(labels, frame, step, labels.length > 1 ? 0 : plotWidth / 2) +
-    legend(series, frame) +
-    '</svg>';
-  return { title, svg };
+  return chart(title, lines, labels, series, {
+    max,
+    unit,
+    step,
+    offset: labels.length > 1 ? 0 : plotWidth / 2,
+  });
 }
 
 /** Grouped bars: one group per label, one bar per series (reference vs current, positive vs negative…). */
@@ -146,9 +169,7 @@ export function barChart(
   unit = '',
 ): Chart {
   const frame = FRAME;
-  const max = Math.max(1e-9, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
-  const plotWidth = frame.width - frame.left - frame.right;
-  const plotHeight = frame.height - frame.top - frame.bottom;
+  const { max, plotWidth, plotHeight } = plotArea(series);
   const group = plotWidth / Math.max(1, labels.length);
   const bar = (group * 0.8) / Math.max(1, series.length);
   const bars = labels
@@ -166,12 +187,5 @@ export function barChart(
         .join(''),
     )
     .join('');
-  const svg =
-    open(title, frame) +
-    axes(max, frame, unit) +
-    bars +
-    xLabels(labels, frame, group, group / 2) +
-    legend(series, frame) +
-    '</svg>';
-  return { title, svg };
+  return chart(title, bars, labels, series, { max, unit, step: group, offset: group / 2 });
 }
