@@ -4,7 +4,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
-import { validateEnv } from '../../src/config/env.schema';
 import { createElasticsearchClient } from '../../src/elasticsearch/elasticsearch-client.factory';
 import { ElasticsearchLogSink } from '../../src/log-shipping/elasticsearch-log-sink';
 import { documentsForEntry } from '../../src/log-shipping/log-shipping.documents';
@@ -15,6 +14,7 @@ import { NdjsonLogSink } from '../../src/log-shipping/ndjson-log-sink';
 import type { LogEntry } from '../../src/log-store/log-entry';
 import type { LogStore } from '../../src/log-store/log-store';
 import { MemoryLogStore } from '../../src/log-store/memory-log-store';
+import { scopedConfig } from '../support/contract/scoped-config';
 import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
 import { asStored } from '../support/request-log/log-entries';
 
@@ -46,16 +46,7 @@ suite('log shipping against a real Elasticsearch', () => {
   const scope = (): Scope => {
     scopes += 1;
     const prefix = `${RUN}-${scopes}`;
-    const config = new AppConfig(
-      validateEnv({
-        ...process.env,
-        ES_INDEX_LOGS: `${prefix}-logs`,
-        ES_INDEX_MESSAGE: `${prefix}-message`,
-        ES_INDEX_PERFS: `${prefix}-perfs`,
-        ES_INDEX_TOP_FUNC: `${prefix}-top-func`,
-        ES_INDEX_DEADLETTER: `${prefix}-deadletter`,
-      }),
-    );
+    const config = scopedConfig(prefix);
     const indexes = config.shipping.indexes;
     created.push(...Object.values(indexes));
     const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });

@@ -3,13 +3,13 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
-import { validateEnv } from '../../src/config/env.schema';
 import { createElasticsearchClient } from '../../src/elasticsearch/elasticsearch-client.factory';
 import { ElasticsearchLogSink } from '../../src/log-shipping/elasticsearch-log-sink';
 import { documentsForEntry } from '../../src/log-shipping/log-shipping.documents';
 import { indexTemplates } from '../../src/log-shipping/log-shipping.templates';
 import { NdjsonLogSink } from '../../src/log-shipping/ndjson-log-sink';
 import { runMigration } from '../../src/migration/migration.command';
+import { scopedConfig } from '../support/contract/scoped-config';
 import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
 import { T1, T3, writeReferenceExport } from '../support/migration/reference-export';
 
@@ -34,16 +34,7 @@ suite('npm run migrate against a real Elasticsearch', () => {
   const scope = (): AppConfig => {
     scopes += 1;
     const prefix = `${RUN}-${scopes}`;
-    const config = new AppConfig(
-      validateEnv({
-        ...process.env,
-        ES_INDEX_LOGS: `${prefix}-logs`,
-        ES_INDEX_MESSAGE: `${prefix}-message`,
-        ES_INDEX_PERFS: `${prefix}-perfs`,
-        ES_INDEX_TOP_FUNC: `${prefix}-top-func`,
-        ES_INDEX_DEADLETTER: `${prefix}-deadletter`,
-      }),
-    );
+    const config = scopedConfig(prefix);
     created.push(...Object.values(config.shipping.indexes));
     return config;
   };
