@@ -29,6 +29,7 @@ describe('train command', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/309 rows, 276 after removing 33 duplicates/);
     expect(readdirSync(out).sort()).toEqual([
+      'calibration.svg',
       'logistic_regression.card.json',
       'logistic_regression.onnx',
       'random_forest.card.json',
@@ -42,6 +43,7 @@ describe('train command', () => {
     expect(card.threshold.rule).toBe('youden');
     expect(card.cv).toMatchObject({ folds: 2, repeats: 1, seed: 7 });
     expect(card.hyperparameters.trees).toBe(3);
+    expect(readFileSync(join(out, 'calibration.svg'), 'utf8')).toMatch(/^<svg [^]*data-series="random_forest \(ECE /);
   });
 
   it('stops on a malformed file with its name, line and column, leaving the model directory as it was', () => {

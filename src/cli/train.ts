@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { fraction, positiveInt } from './cli-arguments';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { calibrationChart } from '../training/calibration-chart';
 import { DEFAULT_TRAIN_OPTIONS, trainModels, writeModelDirectory } from '../training/trainer';
 
 /** `npm run train -- [options]`: retrains every model family from the survey data and rewrites the model directory. */
@@ -40,6 +42,9 @@ const program = new Command('train')
       trees: Number(opts.trees),
     });
     const files = writeModelDirectory(String(opts.out), models);
+    const chart = join(String(opts.out), 'calibration.svg');
+    writeFileSync(chart, `${calibrationChart(models.map((m) => m.card)).svg}\n`);
+    files.push(chart);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(
       `${dataset.file}: ${dataset.rowsRead} rows, ${dataset.rows.length} after removing ${dataset.rowsRead - dataset.rows.length} duplicates`,

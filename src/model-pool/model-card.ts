@@ -44,6 +44,21 @@ export interface ModelCard {
     negatives: number;
   };
   reference_distribution: ReferenceDistribution;
+  /** How far the probabilities can be trusted, from the out-of-fold predictions of every CV repeat. */
+  calibration: {
+    /** Reliability curve: 10 equal-width bins of the predicted probability. */
+    bins: {
+      lower: number;
+      upper: number;
+      count: number;
+      mean_predicted: number | null;
+      observed_rate: number | null;
+    }[];
+    /** Expected calibration error over those bins. */
+    ece: number;
+    /** Brier score of the same pooled predictions. */
+    brier: number;
+  };
 }
 
 export type ThresholdRule = 'f2' | 'f1' | 'youden';

@@ -72,12 +72,16 @@ function formatTick(value: number): string {
 }
 
 function legend(series: readonly { name: string; colour: string }[], frame: Frame): string {
+  // Each name takes about 6.5 px a character at 11 px: the next one starts after it.
+  let x = frame.left;
   return series
-    .map(
-      (s, i) =>
-        `<rect x="${frame.left + i * 110}" y="6" width="10" height="10" fill="${s.colour}"/>` +
-        `<text x="${frame.left + i * 110 + 14}" y="15" font-size="11" fill="${COLOURS.text}">${escape(s.name)}</text>`,
-    )
+    .map((s) => {
+      const item =
+        `<rect x="${fixed(x)}" y="6" width="10" height="10" fill="${s.colour}"/>` +
+        `<text x="${fixed(x + 14)}" y="15" font-size="11" fill="${COLOURS.text}">${escape(s.name)}</text>`;
+      x += 14 + s.name.length * 6.5 + 18;
+      return item;
+    })
     .join('');
 }
 

@@ -6,6 +6,7 @@ import {
   evaluate,
   fBeta,
   meanStd,
+  reliabilityCurve,
   rocAuc,
 } from './metrics';
 
@@ -78,5 +79,21 @@ describe('chooseThreshold', () => {
 describe('meanStd', () => {
   it('gives the population standard deviation', () => {
     expect(meanStd([1, 3])).toEqual({ mean: 2, std: 1 });
+  });
+});
+
+describe('reliabilityCurve', () => {
+  it('bins the predictions, and weighs each bin’s gap between observed and predicted into the ECE', () => {
+    // Bin [0.1, 0.2): 0.1 and 0.15 predicted, one of two observed (0.5 vs 0.125); bin [0.9, 1]: 0.9, 1.0, both true.
+    const { bins, ece } = reliabilityCurve([0, 1, 1, 1], [0.1, 0.15, 0.9, 1], 10);
+    expect(bins).toHaveLength(10);
+    expect(bins[1]).toEqual({ lower: 0.1, upper: 0.2, count: 2, mean_predicted: 0.125, observed_rate: 0.5 });
+    expect(bins[9]).toEqual({ lower: 0.9, upper: 1, count: 2, mean_predicted: 0.95, observed_rate: 1 });
+    expect(bins[0]).toEqual({ lower: 0, upper: 0.1, count: 0, mean_predicted: null, observed_rate: null });
+    expect(ece).toBeCloseTo(0.5 * 0.375 + 0.5 * 0.05, 12);
+  });
+
+  it('is 0 for predictions that match the observed rates', () => {
+    expect(reliabilityCurve([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]).ece).toBe(0);
   });
 });

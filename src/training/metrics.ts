@@ -58,6 +58,49 @@ export function brierScore(labels: readonly number[], scores: readonly number[])
   return labels.reduce((sum, l, i) => sum + (scores[i] - l) ** 2, 0) / labels.length;
 }
 
+export interface ReliabilityBin {
+  /** [lower, upper) of the predicted probability; the last bin includes 1. */
+  lower: number;
+  upper: number;
+  count: number;
+  /** Null for an empty bin. */
+  mean_predicted: number | null;
+  observed_rate: number | null;
+}
+
+/**
+ * The reliability curve on `bins` equal-width bins of the predicted probability, and the expected calibration error:
+ * ECE = Σ (nᵦ / n) · |observed rateᵦ − mean predictedᵦ| over the non-empty bins.
+ */
+export function reliabilityCurve(
+  labels: readonly number[],
+  scores: readonly number[],
+  bins = 10,
+): { bins: ReliabilityBin[]; ece: number } {
+  const sums = Array.from({ length: bins }, () => ({ count: 0, predicted: 0, observed: 0 }));
+  scores.forEach((score, i) => {
+    const sum = sums[Math.min(bins - 1, Math.floor(score * bins))]!;
+    sum.count += 1;
+    sum.predicted += score;
+    sum.observed += labels[i]!;
+  });
+  let ece = 0;
+  const curve = sums.map((sum, b) => {
+    const empty = sum.count === 0;
+    if (!empty) {
+      ece += (sum.count / scores.length) * Math.abs(sum.observed / sum.count - sum.predicted / sum.count);
+    }
+    return {
+      lower: b / bins,
+      upper: (b + 1) / bins,
+      count: sum.count,
+      mean_predicted: empty ? null : sum.predicted / sum.count,
+      observed_rate: empty ? null : sum.observed / sum.count,
+    };
+  });
+  return { bins: curve, ece };
+}
+
 export interface Confusion {
   tp: number;
   fp: number;

@@ -19,6 +19,7 @@ import {
   evaluate,
   meanStd,
   recallOf,
+  reliabilityCurve,
   rocAuc,
   specificityOf,
 } from './metrics';
@@ -256,12 +257,30 @@ function trainFamily(
       positives: y.filter((v) => v === 1).length,
       negatives: y.filter((v) => v === 0).length,
     },
+    calibration: calibration(pooledLabels, pooledScores),
     reference_distribution: referenceDistribution(
       dataset.rows.map((r) => r.answers),
       pooledScores.filter((p) => p >= round(threshold)).length / pooledScores.length,
     ),
   };
   return { card, onnx, model };
+}
+
+/** The out-of-fold reliability curve, ECE and Brier score, rounded as the rest of the card. */
+function calibration(labels: readonly number[], scores: readonly number[]): ModelCard['calibration'] {
+  const curve = reliabilityCurve(labels, scores);
+  const maybe = (value: number | null): number | null => (value === null ? null : round(value));
+  return {
+    bins: curve.bins.map((b) => ({
+      ...b,
+      lower: round(b.lower),
+      upper: round(b.upper),
+      mean_predicted: maybe(b.mean_predicted),
+      observed_rate: maybe(b.observed_rate),
+    })),
+    ece: round(curve.ece),
+    brier: round(brierScore(labels, scores)),
+  };
 }
 
 function referenceDistribution(
