@@ -43,7 +43,9 @@ describe('train command', () => {
     expect(card.threshold.rule).toBe('youden');
     expect(card.cv).toMatchObject({ folds: 2, repeats: 1, seed: 7 });
     expect(card.hyperparameters.trees).toBe(3);
-    expect(readFileSync(join(out, 'calibration.svg'), 'utf8')).toMatch(/^<svg [^]*data-series="random_forest \(ECE /);
+    expect(readFileSync(join(out, 'calibration.svg'), 'utf8')).toMatch(
+      /^<svg [^]*data-series="random_forest \(ECE /,
+    );
   });
 
   it('stops on a malformed file with its name, line and column, leaving the model directory as it was', () => {
