@@ -130,6 +130,15 @@ describe(ApiKeyGuard.name, () => {
     },
   );
 
+  it('says what is missing: the key, or the JSON content type of an admin POST', () => {
+    expect(() => guard({ API_KEY: KEY }).canActivate(call('list'))).toThrow(
+      'Missing or wrong X-API-Key (or Authorization: Bearer) header',
+    );
+    expect(() => guard().canActivate(call('ship', {}, 'POST'))).toThrow(
+      'POST /ship needs Content-Type: application/json (so that no page elsewhere can trigger it)',
+    );
+  });
+
   it('protects the logs by default', () => {
     expect(allowed(guard({ API_KEY: KEY }), call('list'))).toBe('UnauthorizedException');
   });
@@ -140,6 +149,7 @@ describe(ApiKeyGuard.name, () => {
     expect(g.canActivate(call('list', { 'x-api-key': NEXT_KEY }))).toBe(true);
     expect(g.canActivate(call('list', { authorization: `Bearer ${NEXT_KEY}` }))).toBe(true);
     expect(g.canActivate(call('list', { authorization: `bearer   ${KEY}` }))).toBe(true);
+    expect(g.canActivate(call('list', { authorization: `Bearer ${KEY}  ` }))).toBe(true);
   });
 
   it.each([
@@ -151,6 +161,7 @@ describe(ApiKeyGuard.name, () => {
     ['the two keys at once', { 'x-api-key': `${KEY}, ${NEXT_KEY}` }],
     ['a Basic authorization', { authorization: `Basic ${KEY}` }],
     ['a Bearer token with a space in it', { authorization: `Bearer ${KEY} x` }],
+    ['a word before Bearer', { authorization: `xBearer ${KEY}` }],
   ])('refuses %s with 401', (_case, headers: Record<string, string | string[]>) => {
     expect(() => guard({ API_KEY: `${KEY},${NEXT_KEY}` }).canActivate(call('list', headers))).toThrow(
       UnauthorizedException,
