@@ -34,10 +34,10 @@ import {
   hostUrl,
   kibanaAuthorization,
   kibanaUrl,
-  positiveInt,
   timeZone,
   type MigrationOptions,
 } from './migration.options';
+import { positiveInt } from '../cli/cli-arguments';
 import { importReference } from './migration.reference-import';
 import { MigrationReport, NO_PROGRESS, terminalProgress } from './migration.report';
 

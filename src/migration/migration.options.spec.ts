@@ -7,7 +7,6 @@ import {
   hostUrl,
   kibanaAuthorization,
   kibanaUrl,
-  positiveInt,
   timeZone,
 } from './migration.options';
 
@@ -24,14 +23,6 @@ describe(hostUrl.name, () => {
   it('refuses what is not an http(s) address', () => {
     expect(() => hostUrl('ftp://x')).toThrow(InvalidArgumentError);
     expect(() => hostUrl('http://')).toThrow(/expected host:port or an http\(s\) URL/);
-  });
-});
-
-describe(positiveInt.name, () => {
-  it('takes whole numbers from 1', () => {
-    expect(positiveInt('1000')).toBe(1000);
-    expect(() => positiveInt('0')).toThrow(InvalidArgumentError);
-    expect(() => positiveInt('2.5')).toThrow(InvalidArgumentError);
   });
 });
 

@@ -50,14 +50,6 @@ export function hostUrl(value: string): string {
   return `${url.protocol}//${auth}${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidArgumentError('expected a positive integer');
-  }
-  return n;
-}
-
 /** An IANA zone name (`Europe/Paris`, `UTC`), checked against the zones this Node.js knows. */
 export function timeZone(value: string): string {
   try {
