@@ -2,7 +2,7 @@ import type { AlertSettings, Threshold } from '../config/app-config';
 import { isPlainObject } from '../common/is-plain-object';
 import type { LogEntry } from '../log-store/log-entry';
 import type { ShippingStatus } from '../log-shipping/log-shipping.service';
-import { percentile } from '../request-log/log-stats';
+import { percentile, round3 } from '../request-log/log-stats';
 import type { DriftReport } from './drift.engine';
 
 /** What GET /monitoring/summary answers and the dashboard draws: aggregates only, never one person's answers. */
@@ -64,8 +64,6 @@ export interface Alert {
 }
 
 const BUCKETS_SECONDS = [10, 30, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400];
-const round3 = (value: number | null): number | null =>
-  value === null ? null : Math.round(value * 1000) / 1000;
 
 function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);

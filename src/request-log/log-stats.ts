@@ -28,7 +28,8 @@ const predictionOf = (entry: LogEntry): unknown =>
     ? (entry.data.result as { prediction?: unknown }).prediction
     : undefined;
 
-const round3 = (value: number | null): number | null =>
+/** Three decimals (thousandths of a millisecond for latencies); null stays null. */
+export const round3 = (value: number | null): number | null =>
   value === null ? null : Math.round(value * 1000) / 1000;
 
 /** Counts and latency percentiles over log entries, for GET /logs/stats. */
