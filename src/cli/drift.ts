@@ -7,7 +7,7 @@ import { loadConfig } from '../config/config.module';
 import { InvalidConfigError } from '../config/env.schema';
 import { createElasticsearchClient } from '../elasticsearch/elasticsearch-client.factory';
 import type { ModelCard } from '../model-pool/model-card';
-import { discoverModels } from '../model-pool/model-files';
+import { chooseDefaultModel, discoverModels, readModelCard } from '../model-pool/model-files';
 import { createRedisClient, redisReady } from '../redis/redis-client.factory';
 import { detectDrift, DriftReport, WindowRow } from '../monitoring/drift.engine';
 import { archiveWindow, elasticsearchWindow, redisWindow } from '../monitoring/drift.sources';
@@ -44,20 +44,19 @@ const isoTime = (value: string): string => {
   return new Date(ms).toISOString();
 };
 
-/** The named model's card, or the default one (MODEL_PATH's, else the card marked default, else the first). */
+/** The named model's card, or the default one (as the service chooses it), checked as the service checks it. */
 export function referenceCard(config: AppConfig, name?: string): ModelCard {
-  const files = discoverModels(config.model.dir, config.model.path);
-  const cards = files.map((f) => ({
-    explicit: f.explicit,
-    card: JSON.parse(readFileSync(f.cardPath, 'utf8')) as ModelCard,
+  const models = discoverModels(config.model.dir, config.model.path).map((files) => ({
+    name: files.name,
+    explicit: files.explicit,
+    card: readModelCard(files, readFileSync(files.onnxPath)),
   }));
-  const chosen = name
-    ? cards.find((c) => c.card.name === name)
-    : (cards.find((c) => c.explicit) ?? cards.find((c) => c.card.default) ?? cards[0]);
+  const wanted = name ?? chooseDefaultModel(models).name;
+  const chosen = models.find((m) => m.name === wanted);
   if (!chosen) {
     throw new Error(
       name
-        ? `no model "${name}" in ${config.model.dir} (found: ${cards.map((c) => c.card.name).join(', ') || 'none'})`
+        ? `no model "${name}" in ${config.model.dir} (found: ${models.map((m) => m.name).join(', ') || 'none'})`
         : `no model card in ${config.model.dir}`,
     );
   }

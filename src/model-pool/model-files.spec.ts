@@ -1,7 +1,13 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverModels, ModelLoadError, modelVersionOf, readModelCard } from './model-files';
+import {
+  chooseDefaultModel,
+  discoverModels,
+  ModelLoadError,
+  modelVersionOf,
+  readModelCard,
+} from './model-files';
 
 const MODEL_DIR = join(__dirname, '../../model');
 const LR = 'logistic_regression';
@@ -170,5 +176,24 @@ describe('readModelCard', () => {
     withCard(content);
     expect(() => readModelCard(files(), onnx)).toThrow(ModelLoadError);
     expect(() => readModelCard(files(), onnx)).toThrow(message);
+  });
+});
+
+describe(chooseDefaultModel.name, () => {
+  const model = (name: string, flagged: boolean, explicit = false) => ({
+    name,
+    explicit,
+    card: { default: flagged },
+  });
+
+  it("takes MODEL_PATH's model, else the one card marked default, else the first by name", () => {
+    expect(chooseDefaultModel([model('b', true), model('a', false, true)])).toEqual({
+      name: 'a',
+      flagged: 1,
+    });
+    expect(chooseDefaultModel([model('a', false), model('b', true)])).toEqual({ name: 'b', flagged: 1 });
+    expect(chooseDefaultModel([model('c', true), model('b', true)])).toEqual({ name: 'b', flagged: 2 });
+    expect(chooseDefaultModel([model('c', false), model('b', false)])).toEqual({ name: 'b', flagged: 0 });
+    expect(chooseDefaultModel([])).toEqual({ name: undefined, flagged: 0 });
   });
 });

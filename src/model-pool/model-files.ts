@@ -81,6 +81,24 @@ export function modelVersionOf(bytes: Uint8Array): string {
 }
 
 /**
+ * The default model among those found: MODEL_PATH's, else the one whose card says `"default": true` (the first by
+ * name when several or none do; `flagged` says how many did, so that the caller can warn).
+ */
+export function chooseDefaultModel(
+  models: readonly { name: string; explicit: boolean; card: Pick<ModelCard, 'default'> }[],
+): { name: string | undefined; flagged: number } {
+  const explicit = models.find((m) => m.explicit);
+  const flagged = models
+    .filter((m) => m.card.default)
+    .map((m) => m.name)
+    .sort();
+  if (explicit) {
+    return { name: explicit.name, flagged: flagged.length };
+  }
+  return { name: flagged[0] ?? models.map((m) => m.name).sort()[0], flagged: flagged.length };
+}
+
+/**
  * Reads and checks a card against its ONNX bytes: the fields serving relies on, the feature order serving computes,
  * and the version (hash) of the file, so a card never describes another model than the one served.
  */

@@ -5,7 +5,7 @@ import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { AppConfig } from '../config/app-config';
 import { FEATURE_COUNT } from '../features/features';
 import type { MetricName, ModelCard, ThresholdRule } from './model-card';
-import { discoverModels, ModelFiles, ModelLoadError, readModelCard } from './model-files';
+import { chooseDefaultModel, discoverModels, ModelFiles, ModelLoadError, readModelCard } from './model-files';
 import { MicroBatcher } from './micro-batcher';
 import { ModelSessionPool, PoolStats } from './model-session-pool';
 import { OnnxSessionFactory } from './onnx-session.factory';
@@ -209,22 +209,18 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private chooseDefault(): string {
-    const models = [...this.models.values()];
-    const explicit = models.find((m) => m.isDefault);
-    if (explicit) {
-      return explicit.name;
-    }
-    const flagged = models
-      .filter((m) => m.card.default)
-      .map((m) => m.name)
-      .sort();
-    const fallback = flagged[0] ?? [...this.models.keys()].sort()[0];
-    if (flagged.length !== 1) {
+    const models = [...this.models.values()].map((m) => ({
+      name: m.name,
+      explicit: m.isDefault,
+      card: m.card,
+    }));
+    const { name, flagged } = chooseDefaultModel(models);
+    if (!models.some((m) => m.explicit) && flagged !== 1) {
       this.logger.warn(
-        `${flagged.length} model cards say "default": true (expected exactly one); using ${fallback} as the default`,
+        `${flagged} model cards say "default": true (expected exactly one); using ${name} as the default`,
       );
     }
-    return fallback;
+    return name as string;
   }
 }
 
