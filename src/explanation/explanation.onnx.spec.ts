@@ -42,6 +42,30 @@ describe(readLinearParameters.name, () => {
     expect(p.bias).toBe(Math.fround(model.bias));
   });
 
+  it('folds a Platt calibrator of the log-odds (Add(bias) → Mul(a) → Add(b)) into the weights and bias', () => {
+    const model = LogisticRegressionModel.fit(x, y, { c: 0.1 });
+    const [a, b] = [0.83, 0.41];
+    const bytes = logisticRegressionToOnnx(model, 0.5, { method: 'platt', input: 'logit', a, b });
+    const p = readLinearParameters(bytes);
+    const uncalibrated = readLinearParameters(logisticRegressionToOnnx(model, 0.5));
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      expect(p.weights[j]).toBe(Math.fround(model.weights[j]) * Math.fround(a));
+      expect(p.factor[j]).toBe(uncalibrated.factor[j]);
+      expect(p.offset[j]).toBe(uncalibrated.offset[j]);
+    }
+    expect(p.bias).toBe(Math.fround(model.bias) * Math.fround(a) + Math.fround(b));
+    // A Div by a scalar constant folds the same way: here by 4, a power of two, so exactly a quarter.
+    const withDiv = edited(bytes, (graph) => {
+      (graph.node?.find((n) => n.opType === 'Mul') as onnx.INodeProto).opType = 'Div';
+      (graph.initializer?.find((t) => t.name === 'platt_a') as onnx.ITensorProto).floatData = [4];
+    });
+    const divided = readLinearParameters(withDiv);
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      expect(divided.weights[j]).toBe(Math.fround(model.weights[j]) / 4);
+    }
+    expect(divided.bias).toBe(Math.fround(model.bias) / 4 + Math.fround(b));
+  });
+
   it('refuses a graph it cannot fold into one affine map (a random forest, an unknown op)', () => {
     const lr = modelBytes('logistic_regression.onnx');
     expect(() => readLinearParameters(modelBytes('random_forest.onnx'))).toThrow(

@@ -10,7 +10,9 @@ import { FEATURE_COUNT } from '../features/features';
 /**
  * The logistic regression as the graph computes it: `logit = bias + Σ_j weights_j · z_j` with the per-input
  * standardisation `z_j = factor_j · x_j + offset_j` folded from the elementwise ops between the input and the
- * MatMul (for the committed `Sub(mean) → Div(scale)`: factor = 1/scale, offset = −mean/scale).
+ * MatMul (for the committed `Sub(mean) → Div(scale)`: factor = 1/scale, offset = −mean/scale). A Platt calibrator
+ * between the MatMul and the Sigmoid (`Add(bias) → Mul(a) → Add(b)`) is folded into `weights` and `bias`, so
+ * `logit` is the log-odds the Sigmoid receives: the calibrated one.
  */
 export interface LinearParameters {
   input: string;
@@ -111,8 +113,10 @@ function tensorValues(tensor: onnx.ITensorProto): number[] {
 
 /**
  * Folds the logistic regression graph from the input to its Sigmoid: elementwise Sub/Add/Mul/Div with constant
- * initializers (scalar or one value per input) before a MatMul by a [29, 1] constant, then Add/Sub of a scalar.
- * Anything else (another op, a branch, a non-constant operand) is an error: the explanation would not be exact.
+ * initializers (scalar or one value per input) before a MatMul by a [29, 1] constant, then Add/Sub, Mul or Div
+ * (by) of a scalar, in any order (a Mul or Div scales the weights and the bias so far: `a · (bias + w · z) =
+ * a · bias + (a · w) · z`). Anything else (another op, a branch, a non-constant operand) is an error: the
+ * explanation would not be exact.
  */
 export function readLinearParameters(bytes: Uint8Array): LinearParameters {
   const { graph, input } = decodeGraph(bytes);
@@ -171,6 +175,10 @@ export function readLinearParameters(bytes: Uint8Array): LinearParameters {
       weights = Float64Array.from(constant);
     } else if (constant.length === 1 && (op === 'Add' || (op === 'Sub' && variableFirst))) {
       bias += op === 'Add' ? constant[0] : -constant[0];
+    } else if (constant.length === 1 && (op === 'Mul' || (op === 'Div' && variableFirst))) {
+      const scale = (v: number): number => (op === 'Mul' ? v * constant[0] : v / constant[0]);
+      weights = weights.map(scale);
+      bias = scale(bias);
     } else {
       throw new Error(`logistic regression graph: unsupported ${op} "${node.name}" after the MatMul`);
     }

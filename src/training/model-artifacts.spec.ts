@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
 import { FEATURE_ORDER } from '../features/features';
 import type { ModelCard } from '../model-pool/model-card';
 
@@ -30,5 +31,53 @@ describe('committed model artifacts', () => {
     expect(card.cv).toMatchObject({ folds: 5, repeats: 5 });
     expect(card.cv.metrics.roc_auc.mean).toBeGreaterThanOrEqual(0.93);
     expect(card.cv.metrics.brier.mean).toBeLessThan(card.cv.baseline_brier);
+  });
+
+  it('says in each card whether a calibrator was kept and why, and the ONNX graph carries the one kept', () => {
+    for (const card of cards) {
+      const { calibrator, ece, brier } = card.calibration;
+      const served = { ece, brier };
+      expect(calibrator.reason.length).toBeGreaterThan(0);
+      if (calibrator.before.ece <= calibrator.ece_limit) {
+        expect(calibrator).toMatchObject({ method: 'none', candidates: null, after: null, parameters: null });
+      }
+      if (calibrator.method === 'none') {
+        expect(served).toEqual(calibrator.before);
+        expect(calibrator.after).toBeNull();
+      } else {
+        expect(calibrator.eligible_methods).toContain(calibrator.method);
+        expect(calibrator.after).toEqual(calibrator.candidates?.[calibrator.method]);
+        expect(served).toEqual(calibrator.after);
+        expect(calibrator.after!.brier).toBeLessThan(calibrator.before.brier);
+      }
+      const graph = onnx.ModelProto.decode(readFileSync(join(MODEL_DIR, card.onnx_file))).graph!;
+      const initializer = (name: string): number[] | undefined =>
+        graph.initializer?.find((t) => t.name === name)?.floatData ?? undefined;
+      const parameters = calibrator.parameters;
+      if (calibrator.method === 'platt' && parameters && 'a' in parameters) {
+        expect([initializer('platt_a'), initializer('platt_b')]).toEqual([
+          [Math.fround(parameters.a)],
+          [Math.fround(parameters.b)],
+        ]);
+        if (parameters.input === 'logit') {
+          const ops = graph.node!.map((n) => n.opType);
+          const from = ops.indexOf('MatMul');
+          expect(ops.slice(from, ops.indexOf('Sigmoid') + 1)).toEqual([
+            'MatMul',
+            'Add',
+            'Mul',
+            'Add',
+            'Sigmoid',
+          ]);
+        }
+      } else if (calibrator.method === 'isotonic' && parameters && 'values' in parameters) {
+        // (A calibrator without a step is exported with one unreachable step, its value twice.)
+        const values =
+          parameters.thresholds.length > 0 ? parameters.values : [...parameters.values, ...parameters.values];
+        expect(initializer('isotonic_values')).toEqual(values.map(Math.fround));
+      } else {
+        expect(initializer('platt_a') ?? initializer('isotonic_values')).toBeUndefined();
+      }
+    }
   });
 });

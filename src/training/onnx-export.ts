@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { FEATURE_COUNT } from '../features/features';
+import type { Calibrator } from './calibration';
 import type { LogisticRegressionModel } from './logistic-regression';
 import type { RandomForestModel, TreeNodeLike } from './random-forest';
 
@@ -127,27 +128,96 @@ function model(
   return onnx.ModelProto.encode(proto).finish();
 }
 
-/** p1 = sigmoid(((x − mean) / scale) · w + b): the scaler stays visible in the graph. */
-export function logisticRegressionToOnnx(m: LogisticRegressionModel, threshold: number): Uint8Array {
+/**
+ * A calibrator of the probability `input` [N, 1] as ONNX nodes writing `output` [N, 1]. Platt on the probability:
+ * Mul(a) → Add(b) → Sigmoid. Isotonic: the number of thresholds ≤ p (GreaterOrEqual against the [K] thresholds,
+ * Cast to int64, ReduceSum over them) indexes the K + 1 values (Gather), so the output is one of the fitted values
+ * exactly (as float32) rather than a float32 sum of steps.
+ */
+function probabilityCalibration(
+  input: string,
+  output: string,
+  calibrator: Calibrator,
+): { nodes: onnx.INodeProto[]; initializers: onnx.ITensorProto[] } {
+  if (calibrator.method === 'platt') {
+    if (calibrator.input !== 'probability') {
+      throw new Error('Platt scaling of the log-odds needs a graph with a logit: the logistic regression');
+    }
+    return {
+      nodes: [
+        node('Mul', [input, 'platt_a'], ['platt_scaled']),
+        node('Add', ['platt_scaled', 'platt_b'], ['platt_logit']),
+        node('Sigmoid', ['platt_logit'], [output]),
+      ],
+      initializers: [floatTensor('platt_a', [], [calibrator.a]), floatTensor('platt_b', [], [calibrator.b])],
+    };
+  }
+  // No step at all (one block): a threshold nothing reaches keeps the graph the same shape.
+  const thresholds = calibrator.thresholds.length > 0 ? calibrator.thresholds : [Infinity];
+  const values =
+    calibrator.thresholds.length > 0 ? calibrator.values : [calibrator.values[0], calibrator.values[0]];
+  return {
+    nodes: [
+      node('GreaterOrEqual', [input, 'isotonic_thresholds'], ['isotonic_reached']),
+      node('Cast', ['isotonic_reached'], ['isotonic_reached_int'], [int('to', DataType.INT64)]),
+      node('ReduceSum', ['isotonic_reached_int', 'isotonic_axes'], ['isotonic_step'], [int('keepdims', 1)]),
+      node('Gather', ['isotonic_values', 'isotonic_step'], [output], [int('axis', 0)]),
+    ],
+    initializers: [
+      floatTensor('isotonic_thresholds', [thresholds.length], thresholds),
+      floatTensor('isotonic_values', [values.length], values),
+      int64Tensor('isotonic_axes', [1], [1]),
+    ],
+  };
+}
+
+/**
+ * p1 = sigmoid(((x − mean) / scale) · w + b): the scaler stays visible in the graph. With a Platt calibrator of the
+ * log-odds, `Mul(a) → Add(b)` sits between the Add of the bias and the Sigmoid, whose input stays named `logit` (now
+ * the calibrated log-odds); an isotonic calibrator follows the Sigmoid.
+ */
+export function logisticRegressionToOnnx(
+  m: LogisticRegressionModel,
+  threshold: number,
+  calibrator: Calibrator | null = null,
+): Uint8Array {
   const tail = decisionTail('p1', threshold);
+  const nodes: onnx.INodeProto[] = [
+    node('Sub', [ONNX_INTERFACE.input, 'mean'], ['centred']),
+    node('Div', ['centred', 'scale'], ['standardised']),
+    node('MatMul', ['standardised', 'weights'], ['logit_raw']),
+  ];
+  const initializers: onnx.ITensorProto[] = [
+    floatTensor('mean', [FEATURE_COUNT], m.mean),
+    floatTensor('scale', [FEATURE_COUNT], m.scale),
+    floatTensor('weights', [FEATURE_COUNT, 1], m.weights),
+    floatTensor('bias', [1], [m.bias]),
+  ];
+  if (calibrator?.method === 'platt' && calibrator.input === 'logit') {
+    nodes.push(
+      node('Add', ['logit_raw', 'bias'], ['logit_uncalibrated']),
+      node('Mul', ['logit_uncalibrated', 'platt_a'], ['logit_scaled']),
+      node('Add', ['logit_scaled', 'platt_b'], ['logit']),
+      node('Sigmoid', ['logit'], ['p1']),
+    );
+    initializers.push(floatTensor('platt_a', [], [calibrator.a]), floatTensor('platt_b', [], [calibrator.b]));
+  } else if (calibrator) {
+    const calibration = probabilityCalibration('p_uncalibrated', 'p1', calibrator);
+    nodes.push(
+      node('Add', ['logit_raw', 'bias'], ['logit']),
+      node('Sigmoid', ['logit'], ['p_uncalibrated']),
+      ...calibration.nodes,
+    );
+    initializers.push(...calibration.initializers);
+  } else {
+    nodes.push(node('Add', ['logit_raw', 'bias'], ['logit']), node('Sigmoid', ['logit'], ['p1']));
+  }
   return model(
     'logistic_regression',
-    'Standardised, L2-regularised logistic regression on the 29 lungcheck features.',
-    [
-      node('Sub', [ONNX_INTERFACE.input, 'mean'], ['centred']),
-      node('Div', ['centred', 'scale'], ['standardised']),
-      node('MatMul', ['standardised', 'weights'], ['logit_raw']),
-      node('Add', ['logit_raw', 'bias'], ['logit']),
-      node('Sigmoid', ['logit'], ['p1']),
-      ...tail.nodes,
-    ],
-    [
-      floatTensor('mean', [FEATURE_COUNT], m.mean),
-      floatTensor('scale', [FEATURE_COUNT], m.scale),
-      floatTensor('weights', [FEATURE_COUNT, 1], m.weights),
-      floatTensor('bias', [1], [m.bias]),
-      ...tail.initializers,
-    ],
+    'Standardised, L2-regularised logistic regression on the 29 lungcheck features' +
+      (calibrator ? `, ${calibrator.method === 'platt' ? 'Platt-scaled' : 'isotonic-calibrated'}.` : '.'),
+    [...nodes, ...tail.nodes],
+    [...initializers, ...tail.initializers],
   );
 }
 
@@ -155,7 +225,11 @@ export function logisticRegressionToOnnx(m: LogisticRegressionModel, threshold: 
  * ai.onnx.ml TreeEnsembleClassifier: every leaf adds its class distribution divided by the number of trees, so the
  * scores are the soft-voted probabilities; the decision tail then applies the card's threshold.
  */
-export function randomForestToOnnx(m: RandomForestModel, threshold: number): Uint8Array {
+export function randomForestToOnnx(
+  m: RandomForestModel,
+  threshold: number,
+  calibrator: Calibrator | null = null,
+): Uint8Array {
   const a = {
     treeIds: [] as number[],
     nodeIds: [] as number[],
@@ -204,9 +278,13 @@ export function randomForestToOnnx(m: RandomForestModel, threshold: number): Uin
     visit(tree.root);
   });
   const tail = decisionTail('p1', threshold);
+  const calibration = calibrator
+    ? probabilityCalibration('p_uncalibrated', 'p1', calibrator)
+    : { nodes: [], initializers: [] };
   return model(
     'random_forest',
-    `Random forest of ${m.trees.length} CART trees (soft voting) on the 29 lungcheck features.`,
+    `Random forest of ${m.trees.length} CART trees (soft voting) on the 29 lungcheck features` +
+      (calibrator ? `, ${calibrator.method === 'platt' ? 'Platt-scaled' : 'isotonic-calibrated'}.` : '.'),
     [
       node(
         'TreeEnsembleClassifier',
@@ -229,13 +307,19 @@ export function randomForestToOnnx(m: RandomForestModel, threshold: number): Uin
         ],
         ML_DOMAIN,
       ),
-      node('Slice', ['forest_scores', 'p1_start', 'p1_end', 'p1_axis'], ['p1']),
+      node(
+        'Slice',
+        ['forest_scores', 'p1_start', 'p1_end', 'p1_axis'],
+        [calibrator ? 'p_uncalibrated' : 'p1'],
+      ),
+      ...calibration.nodes,
       ...tail.nodes,
     ],
     [
       int64Tensor('p1_start', [1], [1]),
       int64Tensor('p1_end', [1], [2]),
       int64Tensor('p1_axis', [1], [1]),
+      ...calibration.initializers,
       ...tail.initializers,
     ],
   );

@@ -16,6 +16,32 @@ const small = {
   trees: 15,
   lrGrid: [0.1],
 };
+/** Every model's ONNX file, run by onnxruntime on every row, gives its TypeScript model's probabilities (≤ 1e-5)
+ * and the labels of the card's threshold. */
+async function expectOnnxToMatch(result: TrainingResult): Promise<void> {
+  const rows = result.dataset.rows.map((r) => r.answers);
+  const input = new ort.Tensor('float32', featureMatrix(rows), [rows.length, 29]);
+  for (const { onnx, model, card } of result.models) {
+    const session = await ort.InferenceSession.create(Buffer.from(onnx));
+    const out = await session.run({ [card.onnx.input]: input });
+    const probabilities = out[card.onnx.probabilities_output];
+    const labels = out[card.onnx.label_output];
+    expect(probabilities.dims).toEqual([rows.length, 2]);
+    expect(labels.dims).toEqual([rows.length]);
+    const expected = model.predictProba(rows.map(engineerFeatures));
+    const got = probabilities.data as Float32Array;
+    const diffs = expected.map((p, i) =>
+      Math.max(Math.abs(p - got[2 * i + 1]), Math.abs(1 - p - got[2 * i])),
+    );
+    expect(Math.max(...diffs)).toBeLessThanOrEqual(1e-5);
+    const label = Array.from(labels.data as BigInt64Array, Number);
+    expect(label).toEqual(
+      Array.from({ length: rows.length }, (_, i) => (got[2 * i + 1] >= card.threshold.value ? 1 : 0)),
+    );
+    await session.release();
+  }
+}
+
 describe(trainModels.name, () => {
   let result: TrainingResult;
   beforeAll(() => {
@@ -60,27 +86,7 @@ describe(trainModels.name, () => {
   });
 
   it('exports ONNX models that onnxruntime runs to the TypeScript model probabilities (≤ 1e-5) on every row', async () => {
-    const rows = result.dataset.rows.map((r) => r.answers);
-    const input = new ort.Tensor('float32', featureMatrix(rows), [rows.length, 29]);
-    for (const { onnx, model, card } of result.models) {
-      const session = await ort.InferenceSession.create(Buffer.from(onnx));
-      const out = await session.run({ [card.onnx.input]: input });
-      const probabilities = out[card.onnx.probabilities_output];
-      const labels = out[card.onnx.label_output];
-      expect(probabilities.dims).toEqual([rows.length, 2]);
-      expect(labels.dims).toEqual([rows.length]);
-      const expected = model.predictProba(rows.map(engineerFeatures));
-      const got = probabilities.data as Float32Array;
-      const diffs = expected.map((p, i) =>
-        Math.max(Math.abs(p - got[2 * i + 1]), Math.abs(1 - p - got[2 * i])),
-      );
-      expect(Math.max(...diffs)).toBeLessThanOrEqual(1e-5);
-      const label = Array.from(labels.data as BigInt64Array, Number);
-      expect(label).toEqual(
-        Array.from({ length: rows.length }, (_, i) => (got[2 * i + 1] >= card.threshold.value ? 1 : 0)),
-      );
-      await session.release();
-    }
+    await expectOnnxToMatch(result);
   });
 
   it('is deterministic: same data, seed and code write byte-identical files but for created_at', () => {
@@ -100,6 +106,46 @@ describe(trainModels.name, () => {
     const card = files.find((f) => f.endsWith('.card.json')) as string;
     const createdAt = (JSON.parse(readFileSync(join(first, card), 'utf8')) as ModelCard).created_at;
     expect(new Date(createdAt).toISOString()).toBe(createdAt);
+  });
+});
+
+describe(`${trainModels.name} with a calibrator`, () => {
+  // An ECE limit of 0 makes every model try both calibrators.
+  let result: TrainingResult;
+  beforeAll(() => {
+    result = trainModels({ ...small, calibrationEceLimit: 0 });
+  });
+
+  it('tries both methods, keeps the one with the lower out-of-fold Brier only if it beats the classifier, says so', () => {
+    for (const { card } of result.models) {
+      const c = card.calibration.calibrator;
+      expect(c.ece_limit).toBe(0);
+      const { platt, isotonic } = c.candidates!;
+      const eligible = c.eligible_methods.map((m) => ({
+        m,
+        brier: m === 'platt' ? platt.brier : isotonic.brier,
+      }));
+      const best = eligible.reduce((a, b) => (b.brier < a.brier ? b : a));
+      if (best.brier < c.before.brier) {
+        expect(c.method).toBe(best.m);
+        expect(c.after).toEqual({ ece: card.calibration.ece, brier: card.calibration.brier });
+        expect(c.reason).toMatch(/: kept, refitted on all 276 out-of-fold predictions/);
+      } else {
+        expect(c).toMatchObject({ method: 'none', after: null, parameters: null });
+        expect(c.before).toEqual({ ece: card.calibration.ece, brier: card.calibration.brier });
+        expect(c.reason).toMatch(/: not kept/);
+      }
+    }
+    // The logistic regression may only get Platt scaling (its explanation stays exact), the forest either.
+    expect(result.models.map((m) => m.card.calibration.calibrator.eligible_methods)).toEqual([
+      ['platt'],
+      ['platt', 'isotonic'],
+    ]);
+  });
+
+  it('builds the kept calibrators into the ONNX graphs, which onnxruntime runs to the TypeScript models (≤ 1e-5)', async () => {
+    expect(result.models.some((m) => m.card.calibration.calibrator.method !== 'none')).toBe(true);
+    await expectOnnxToMatch(result);
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   ReferenceDistribution,
   ThresholdRule,
 } from '../model-pool/model-card';
+import { calibrate, CalibrationMethod, Calibrator, chooseCalibrator, PlattCalibrator } from './calibration';
 import { repeatedStratifiedKFold } from './cross-validation';
 import { LogisticRegressionModel } from './logistic-regression';
 import {
@@ -27,6 +28,7 @@ import { logisticRegressionToOnnx, ONNX_INTERFACE, randomForestToOnnx } from './
 import { RandomForestModel } from './random-forest';
 import { loadSurveyDataset, SurveyDataset } from './survey-dataset';
 import { quantileSorted } from 'simple-statistics';
+import { explanationBackground } from '../explanation/explanation.model';
 
 export interface TrainOptions {
   dataFile: string;
@@ -40,6 +42,8 @@ export interface TrainOptions {
   trees: number;
   /** Candidate C values of the logistic regression, chosen by ROC-AUC in an inner CV of each training set. */
   lrGrid: number[];
+  /** A model whose out-of-fold ECE is above this gets a calibrator candidate (see chooseCalibrator). */
+  calibrationEceLimit: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'dataFile'> = {
@@ -50,6 +54,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'dataFile'> = {
   minSpecificity: 0.5,
   trees: 100,
   lrGrid: [0.01, 0.03, 0.1, 0.3, 1],
+  calibrationEceLimit: 0.05,
 };
 
 interface Classifier {
@@ -60,14 +65,18 @@ interface Family {
   name: string;
   family: ModelCard['family'];
   hyperparameters: Record<string, number | string | boolean>;
+  /** What Platt scaling rescales: the log-odds of a model that has them, else the probability. */
+  plattInput: PlattCalibrator['input'];
+  /** The calibrators the model may get, and why any other is not a candidate. */
+  calibration: { eligible: CalibrationMethod[]; ineligibleBecause?: string };
   fit(x: readonly number[][], y: readonly number[]): Classifier;
-  toOnnx(model: Classifier, threshold: number): Uint8Array;
+  toOnnx(model: Classifier, threshold: number, calibrator: Calibrator | null): Uint8Array;
 }
 
 export interface TrainedModel {
   card: ModelCard;
   onnx: Uint8Array;
-  /** The TypeScript model the ONNX file was exported from (for equivalence tests). */
+  /** The TypeScript model the ONNX file was exported from, its calibrator included (for equivalence tests). */
   model: Classifier;
 }
 
@@ -102,8 +111,18 @@ export function trainModels(options: TrainOptions): TrainingResult {
         c_grid: options.lrGrid.join(','),
         c_selection: `inner ${options.folds}-fold CV ROC-AUC`,
       },
+      plattInput: 'logit',
+      // Its explanation (src/explanation/explanation.linear.ts) is exact only while the graph is affine up to the
+      // Sigmoid: Platt on the log-odds folds into the weights, an isotonic step after the Sigmoid would not, and the
+      // model registry refuses a model whose explanation does not end at its probability.
+      calibration: {
+        eligible: ['platt'],
+        ineligibleBecause:
+          'the exact explanation of the logistic regression needs an affine graph up to the Sigmoid, and its ' +
+          'steps tie predictions (lower ROC-AUC) and answer exactly 0 or 1 at both ends',
+      },
       fit: (xs, ys) => LogisticRegressionModel.fit(xs, ys, { c: selectC(xs, ys) }),
-      toOnnx: (m, t) => logisticRegressionToOnnx(m as LogisticRegressionModel, t),
+      toOnnx: (m, t, c) => logisticRegressionToOnnx(m as LogisticRegressionModel, t, c),
     },
     {
       name: 'random_forest',
@@ -115,6 +134,10 @@ export function trainModels(options: TrainOptions): TrainingResult {
         min_samples: 2,
         seed: options.seed,
       },
+      plattInput: 'probability',
+      // Either method may follow the forest. Its tree-SHAP explanation covers the ensemble's sum only: a forest with
+      // a calibrator kept gets no explanation section, so it serves without `?explain=` rather than explain wrongly.
+      calibration: { eligible: ['platt', 'isotonic'] },
       fit: (xs, ys) =>
         RandomForestModel.fit(xs, ys, {
           trees: options.trees,
@@ -123,7 +146,7 @@ export function trainModels(options: TrainOptions): TrainingResult {
           minSamples: 2,
           seed: options.seed,
         }),
-      toOnnx: (m, t) => randomForestToOnnx(m as RandomForestModel, t),
+      toOnnx: (m, t, c) => randomForestToOnnx(m as RandomForestModel, t, c),
     },
   ];
 
@@ -191,7 +214,18 @@ function trainFamily(
   splits: number[][][],
   options: TrainOptions,
 ): TrainedModel {
-  const { foldLabels, foldScores } = outOfFold(family.fit, x, y, splits);
+  const { foldLabels, foldScores: classifierScores } = outOfFold(family.fit, x, y, splits);
+  // From here on the out-of-fold predictions are those of the served model: calibrated if a calibrator is kept.
+  const choice = chooseCalibrator(
+    foldLabels,
+    classifierScores,
+    options.folds,
+    family.plattInput,
+    options.calibrationEceLimit,
+    family.calibration.eligible,
+    family.calibration.ineligibleBecause,
+  );
+  const foldScores = choice.foldScores;
   const pooledLabels = foldLabels.flat();
   const pooledScores = foldScores.flat();
   const threshold = chooseThreshold(
@@ -222,8 +256,12 @@ function trainFamily(
   ).mean;
   const pooled = confusionAt(pooledLabels, pooledScores, threshold);
 
-  const model = family.fit(x, y);
-  const onnx = family.toOnnx(model, threshold);
+  const classifier = family.fit(x, y);
+  const { calibrator } = choice;
+  const onnx = family.toOnnx(classifier, threshold, calibrator);
+  const model: Classifier = calibrator
+    ? { predictProba: (rows) => calibrate(calibrator, classifier.predictProba(rows)) }
+    : classifier;
   const card: ModelCard = {
     name: family.name,
     version: createHash('sha256').update(onnx).digest('hex').slice(0, 12),
@@ -257,17 +295,63 @@ function trainFamily(
       positives: y.filter((v) => v === 1).length,
       negatives: y.filter((v) => v === 0).length,
     },
-    calibration: calibration(pooledLabels, pooledScores),
+    calibration: {
+      ...calibration(pooledLabels, pooledScores),
+      calibrator: calibratorSummary(choice, options.calibrationEceLimit, family.calibration.eligible),
+    },
     reference_distribution: referenceDistribution(
       dataset.rows.map((r) => r.answers),
       pooledScores.filter((p) => p >= round(threshold)).length / pooledScores.length,
     ),
+    explanation:
+      family.family === 'random_forest' && calibrator
+        ? undefined
+        : explanationBackground(
+            family.family,
+            onnx,
+            dataset.rows.map((r) => r.answers),
+          ),
   };
   return { card, onnx, model };
 }
 
+/** The card's account of chooseCalibrator: figures rounded as the rest of the card, parameters as fitted. */
+function calibratorSummary(
+  choice: ReturnType<typeof chooseCalibrator>,
+  eceLimit: number,
+  eligible: CalibrationMethod[],
+): ModelCard['calibration']['calibrator'] {
+  const figures = (f: { ece: number; brier: number }): { ece: number; brier: number } => ({
+    ece: round(f.ece),
+    brier: round(f.brier),
+  });
+  const { calibrator, candidates } = choice;
+  let parameters: ModelCard['calibration']['calibrator']['parameters'] = null;
+  if (calibrator?.method === 'platt') {
+    parameters = { input: calibrator.input, a: calibrator.a, b: calibrator.b };
+  } else if (calibrator?.method === 'isotonic') {
+    parameters = { thresholds: calibrator.thresholds, values: calibrator.values };
+  }
+  return {
+    method: calibrator?.method ?? 'none',
+    reason: choice.reason,
+    ece_limit: eceLimit,
+    eligible_methods: [...eligible],
+    before: figures(choice.before),
+    candidates: candidates && {
+      platt: figures(candidates.platt),
+      isotonic: figures(candidates.isotonic),
+    },
+    after: calibrator && candidates ? figures(candidates[calibrator.method]) : null,
+    parameters,
+  };
+}
+
 /** The out-of-fold reliability curve, ECE and Brier score, rounded as the rest of the card. */
-function calibration(labels: readonly number[], scores: readonly number[]): ModelCard['calibration'] {
+function calibration(
+  labels: readonly number[],
+  scores: readonly number[],
+): Omit<ModelCard['calibration'], 'calibrator'> {
   const curve = reliabilityCurve(labels, scores);
   const maybe = (value: number | null): number | null => (value === null ? null : round(value));
   return {
@@ -317,6 +401,18 @@ function referenceDistribution(
 }
 
 /**
+ * The card as people read it: indented JSON, with every array of plain numbers on one line (the percentiles, the
+ * trees' covers), so that a card reads as a page rather than thousands of one-number lines.
+ */
+export function cardJson(card: ModelCard): string {
+  const json = JSON.stringify(card, null, 2).replace(
+    /\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g,
+    (_, numbers: string) => `[${numbers.split(/,\s*/).join(', ')}]`,
+  );
+  return `${json}\n`;
+}
+
+/**
  * Writes every model and card into `outDir`. Files are first written to a temporary sibling directory and only
  * then moved in, so a failure part-way leaves `outDir` as it was.
  */
@@ -328,7 +424,7 @@ export function writeModelDirectory(outDir: string, models: readonly TrainedMode
     const files: string[] = [];
     for (const { card, onnx } of models) {
       writeFileSync(join(staging, card.onnx_file), onnx);
-      writeFileSync(join(staging, `${card.name}.card.json`), `${JSON.stringify(card, null, 2)}\n`);
+      writeFileSync(join(staging, `${card.name}.card.json`), cardJson(card));
       files.push(card.onnx_file, `${card.name}.card.json`);
     }
     mkdirSync(target, { recursive: true });
