@@ -1,8 +1,11 @@
 import { errors } from '@elastic/elasticsearch';
+import type { MappingTypeMapping } from '@elastic/elasticsearch/lib/api/types';
+import { explainedEntry } from '../../test/support/log-shipping/entries';
 import { MockCluster } from '../../test/support/log-shipping/mock-cluster';
+import { MigrationCluster } from '../../test/support/migration/migration-cluster';
 import { ElasticsearchLogSink, ElasticsearchUnavailableError, redactedNode } from './elasticsearch-log-sink';
-import type { ShipDocument } from './log-shipping.documents';
-import { indexTemplates } from './log-shipping.templates';
+import { documentsForEntry, type ShipDocument } from './log-shipping.documents';
+import { indexMappings, indexTemplates } from './log-shipping.templates';
 
 const INDEXES = {
   logs: 'ml-api-logs',
@@ -130,6 +133,99 @@ describe(ElasticsearchLogSink.name, () => {
   it('does not call the cluster for an empty batch', async () => {
     cluster.down = true;
     await expect(sink.write([])).resolves.toEqual([]);
+  });
+
+  it('stores the explanation and the shadow answer of a prediction under the strict message mapping', async () => {
+    await sink.prepare();
+    const docs = documentsForEntry(explainedEntry(), INDEXES);
+    expect((await sink.write(docs)).filter((o) => o.status !== 'stored')).toEqual([]);
+    const [message] = cluster.docs(INDEXES.message).values();
+    expect(message).toMatchObject({
+      explanation: { raising: [{ answer: 'SMOKING' }, { answer: 'AGE' }, { answer: 'COUGHING' }] },
+      shadow: { status: 'ok', agrees: true },
+    });
+  });
+
+  describe('indexes made before the current mappings', () => {
+    let migrationCluster: MigrationCluster;
+
+    /** The message mapping of TEMPLATE_VERSION 1: no explanation, no shadow. */
+    const versionOne = (): MappingTypeMapping => {
+      const message = structuredClone(indexMappings().message);
+      delete message.properties?.explanation;
+      delete message.properties?.shadow;
+      return message;
+    };
+    const messageDocument = (): ShipDocument =>
+      documentsForEntry(explainedEntry(), INDEXES).find((d) => d.index === INDEXES.message)!;
+
+    beforeEach(async () => {
+      migrationCluster = new MigrationCluster();
+      sink = new ElasticsearchLogSink(migrationCluster.client(), indexTemplates(INDEXES), MockCluster.NODE);
+      await migrationCluster.client().indices.create({ index: INDEXES.message, mappings: versionOne() });
+    });
+
+    it('gets the fields it lacks, without which a strict mapping refuses every new document, even their nulls', async () => {
+      const before = await sink.write([messageDocument()]);
+      expect(before[0]).toMatchObject({
+        status: 'refused',
+        reason: { type: 'strict_dynamic_mapping_exception' },
+      });
+
+      await sink.prepare();
+      const mappings = indexMappings().message.properties ?? {};
+      expect(migrationCluster.mappingPuts).toEqual([
+        {
+          index: INDEXES.message,
+          properties: { explanation: mappings.explanation, shadow: mappings.shadow },
+        },
+      ]);
+      const { [INDEXES.message]: held } = await migrationCluster.client().indices.getMapping({
+        index: INDEXES.message,
+      });
+      expect(held?.mappings).toEqual(indexMappings().message);
+      expect(await sink.write([messageDocument()])).toEqual([{ status: 'stored' }]);
+
+      await sink.prepare();
+      expect(migrationCluster.mappingPuts).toHaveLength(1);
+    });
+
+    it("leaves alone an index with another mapping, such as the reference's own", async () => {
+      await migrationCluster.client().indices.create({
+        index: INDEXES.logs,
+        mappings: { properties: { message: { type: 'text' }, status_code: { type: 'keyword' } } },
+      });
+      await sink.prepare();
+      expect(migrationCluster.mappingPuts.map((p) => p.index)).toEqual([INDEXES.message]);
+    });
+
+    it('fails, naming the index and the cause, when the mapping cannot be updated; the next attempt updates it', async () => {
+      const put = migrationCluster.mock.get({ method: 'PUT', path: `/${INDEXES.message}/_mapping` });
+      let refusals = 1;
+      migrationCluster.mock.clear({ method: 'PUT', path: '/:index/_mapping' });
+      migrationCluster.mock.add({ method: 'PUT', path: '/:index/_mapping' }, (params) =>
+        refusals-- > 0
+          ? new errors.ResponseError({
+              body: {
+                error: {
+                  type: 'security_exception',
+                  reason: 'action [indices:admin/mapping/put] is unauthorized',
+                },
+              },
+              statusCode: 403,
+            } as ConstructorParameters<typeof errors.ResponseError>[0])
+          : put!(params),
+      );
+      const failed = sink.prepare();
+      await expect(failed).rejects.toThrow(
+        new RegExp(
+          `^updating the mapping of ${INDEXES.message} failed: Elasticsearch answered 403: .*security_exception`,
+        ),
+      );
+      await expect(failed).rejects.toBeInstanceOf(ElasticsearchUnavailableError);
+      await sink.prepare();
+      expect(await sink.write([messageDocument()])).toEqual([{ status: 'stored' }]);
+    });
   });
 
   it('shows the node without credentials', () => {

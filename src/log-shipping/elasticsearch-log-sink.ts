@@ -1,7 +1,7 @@
 import { errors, type Client } from '@elastic/elasticsearch';
 import { bulkOperations, bulkOutcomes } from './bulk-outcome';
 import type { ShipDocument } from './log-shipping.documents';
-import type { IndexTemplate } from './log-shipping.templates';
+import { isLungcheckMapping, missingProperties, type IndexTemplate } from './log-shipping.templates';
 import { LogSink, type WriteOutcome } from './log-sink';
 
 /** The node URL without user or password, for status reports and logs. */
@@ -36,7 +36,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Ships with the Bulk API; index templates are (re)installed by prepare(), which PUT makes idempotent. */
+/**
+ * Ships with the Bulk API. prepare() (re)installs the index templates, which PUT makes idempotent, and adds to the
+ * indexes lungcheck made with an earlier mapping the fields they lack: a strict mapping refuses a document with a
+ * field it does not know, even a null one, so without them every such document would be dead-lettered.
+ */
 export class ElasticsearchLogSink extends LogSink {
   readonly kind = 'elasticsearch' as const;
   readonly target: string;
@@ -57,6 +61,37 @@ export class ElasticsearchLogSink extends LogSink {
       }
     } catch (error) {
       throw new ElasticsearchUnavailableError(`installing index templates failed: ${describe(error)}`);
+    }
+    for (const template of this.templates) {
+      for (const pattern of template.index_patterns) {
+        try {
+          await this.updateExisting(pattern, template);
+        } catch (error) {
+          throw new ElasticsearchUnavailableError(
+            `updating the mapping of ${pattern} failed: ${describe(error)}`,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds the template's new fields to the existing indexes `pattern` names (an alias may name several). An index
+   * with another mapping (the reference's own, say) is left alone: its documents are refused and dead-lettered.
+   */
+  private async updateExisting(pattern: string, template: IndexTemplate): Promise<void> {
+    if (!(await this.client.indices.exists({ index: pattern }))) {
+      return;
+    }
+    const existing = await this.client.indices.getMapping({ index: pattern });
+    for (const [index, { mappings }] of Object.entries(existing)) {
+      if (!isLungcheckMapping(mappings)) {
+        continue;
+      }
+      const missing = missingProperties(mappings.properties, template.template.mappings.properties ?? {});
+      if (Object.keys(missing).length > 0) {
+        await this.client.indices.putMapping({ index, properties: missing });
+      }
     }
   }
 

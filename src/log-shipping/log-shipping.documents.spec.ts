@@ -1,17 +1,24 @@
 import {
   EXAMPLE_ANSWERS,
+  explainedEntry,
+  explanation,
   predictionEntry,
+  shadow,
   validationErrorEntry,
 } from '../../test/support/log-shipping/entries';
 import { INPUT_FIELDS } from '../features/features';
+import { buildLogEntry } from '../request-log/log-entry.factory';
 import {
   canonicalAnswers,
   canonicalPath,
   deadLetterDocument,
   documentsForEntry,
   logDocument,
+  messageDocument,
   perfDocument,
   predictionResult,
+  shippedExplanation,
+  shippedShadow,
   topFunctionDocuments,
   utcTimestamp,
   type ShippingIndexes,
@@ -141,7 +148,162 @@ describe('log-shipping documents', () => {
     });
   });
 
+  describe(messageDocument.name, () => {
+    it('gives a prediction neither explained nor shadowed a null explanation and a null shadow', () => {
+      const source = messageDocument(predictionEntry(), INDEXES.message).source;
+      expect(source).toMatchObject({ explanation: null, shadow: null });
+      const nulls = predictionEntry({ data: { explanation: null, shadow: null } });
+      expect(messageDocument(nulls, INDEXES.message).source).toMatchObject({
+        explanation: null,
+        shadow: null,
+      });
+    });
+
+    it('copies the explanation the entry keeps and the shadow model answer', () => {
+      const source = messageDocument(explainedEntry(), INDEXES.message).source;
+      expect(source.explanation).toEqual(explanation());
+      expect(source.shadow).toEqual(shadow());
+    });
+
+    it("ships what the request log keeps of a response's explanation, with the shadow's answer", () => {
+      const contribution = (answer: string, value: number, c: number) => ({ answer, value, contribution: c });
+      const entry = buildLogEntry({
+        transactionId: 'tx-1',
+        method: 'POST',
+        path: '/predict',
+        statusCode: 200,
+        latencyNs: 2_000_000n,
+        body: { ...EXAMPLE_ANSWERS },
+        result: {
+          prediction: 1,
+          probability: 0.9,
+          risk_level: 'high',
+          explanation: {
+            method: 'tree-shap+equal-split',
+            output_scale: 'probability',
+            base_value: 0.5,
+            output: 0.9,
+            features: [{ feature: 'AGE', value: 65, contribution: 0.1 }],
+            contributions: [
+              contribution('AGE', 65, 0.25),
+              contribution('SMOKING', 1, 0.1),
+              contribution('FATIGUE', 1, 0.05),
+              contribution('COUGHING', 1, 0.02),
+              contribution('ANXIETY', 0, -0.03),
+              contribution('GENDER', 1, 0),
+            ],
+          },
+        },
+        model: 'random_forest@4c1f9a0e27d3',
+        metrics: null,
+        shadow: shadow({ model: 'logistic_regression@da1e024228f7', probability: 0.95 }),
+        at: new Date('2025-03-14T09:26:53.589Z'),
+      });
+      const source = messageDocument(entry, INDEXES.message).source;
+      expect(source.explanation).toEqual({
+        method: 'tree-shap+equal-split',
+        output_scale: 'probability',
+        base_value: 0.5,
+        output: 0.9,
+        raising: [
+          contribution('AGE', 65, 0.25),
+          contribution('SMOKING', 1, 0.1),
+          contribution('FATIGUE', 1, 0.05),
+        ],
+        lowering: [contribution('ANXIETY', 0, -0.03)],
+      });
+      expect(source.shadow).toEqual(shadow({ model: 'logistic_regression@da1e024228f7', probability: 0.95 }));
+      expect(source.result).toEqual({ prediction: 1, probability: 0.9, risk_level: 'high' });
+    });
+
+    it('gives a shadow that did not run (dropped, failed) null prediction, probability and agreement', () => {
+      const entry = predictionEntry({ data: { shadow: { model: 'random_forest', status: 'dropped' } } });
+      expect(messageDocument(entry, INDEXES.message).source.shadow).toEqual({
+        model: 'random_forest',
+        status: 'dropped',
+        prediction: null,
+        probability: null,
+        agrees: null,
+      });
+    });
+  });
+
+  describe(shippedExplanation.name, () => {
+    it('copies only the mapped fields, so a field the strict mapping does not know cannot get the document refused', () => {
+      const shipped = shippedExplanation({
+        ...explanation(),
+        features: [{ feature: 'AGE', value: 65, contribution: 0.1 }],
+        contributions: [],
+        raising: [{ answer: 'AGE', value: 65, contribution: 0.7, share: 0.5 }],
+        lowering: [],
+      });
+      expect(shipped).toEqual({
+        ...explanation(),
+        raising: [{ answer: 'AGE', value: 65, contribution: 0.7 }],
+        lowering: [],
+      });
+    });
+
+    it('nulls values of the wrong type and leaves out answers without a name or a finite contribution', () => {
+      expect(
+        shippedExplanation({
+          method: 3,
+          output_scale: null,
+          base_value: Number.NaN,
+          output: '2.2',
+          raising: [
+            { answer: 'AGE', value: 65.5, contribution: 0.7 },
+            { answer: 'SMOKING', value: 2 ** 40, contribution: 0.6 },
+            { answer: 7, value: 1, contribution: 0.5 },
+            { answer: 'COUGHING', value: 1, contribution: Number.POSITIVE_INFINITY },
+            { answer: 'FATIGUE', value: 1, contribution: '0.4' },
+            'ANXIETY',
+            null,
+          ],
+          lowering: { answer: 'ANXIETY', value: 0, contribution: -0.4 },
+        }),
+      ).toEqual({
+        method: null,
+        output_scale: null,
+        base_value: null,
+        output: null,
+        raising: [
+          { answer: 'AGE', value: null, contribution: 0.7 },
+          { answer: 'SMOKING', value: null, contribution: 0.6 },
+        ],
+        lowering: [],
+      });
+    });
+
+    it.each([[undefined], [null], ['explained'], [[explanation()]]])(
+      'reads %j as no explanation',
+      (value) => {
+        expect(shippedExplanation(value)).toBeNull();
+      },
+    );
+  });
+
+  describe(shippedShadow.name, () => {
+    it('copies only the mapped fields, null where a value has the wrong type', () => {
+      expect(shippedShadow({ ...shadow(), threshold: 0.5, latency_ms: 3 })).toEqual(shadow());
+      expect(
+        shippedShadow({ model: 42, status: ['ok'], prediction: '1', probability: Number.NaN, agrees: 'yes' }),
+      ).toEqual({ model: null, status: null, prediction: null, probability: null, agrees: null });
+      expect(shippedShadow({ ...shadow(), prediction: 0.5 })?.prediction).toBeNull();
+    });
+
+    it.each([[undefined], [null], ['random_forest'], [[shadow()]]])('reads %j as no shadow', (value) => {
+      expect(shippedShadow(value)).toBeNull();
+    });
+  });
+
   describe(logDocument.name, () => {
+    it('leaves the explanation and the shadow to the message index (the logs mapping has neither)', () => {
+      const source = logDocument(explainedEntry(), INDEXES.logs).source;
+      expect(source).not.toHaveProperty('explanation');
+      expect(source).not.toHaveProperty('shadow');
+    });
+
     it('keeps a missing input or result as null', () => {
       const entry = predictionEntry({ data: { input_data: null } });
       delete (entry.data as Partial<typeof entry.data>).result;

@@ -105,6 +105,85 @@ export function predictionResult(result: unknown): {
   };
 }
 
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** What an `integer` field takes: a 32-bit integer (a larger one would get the whole document refused). */
+const integerOrNull = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? value : null;
+
+/** `explanation` of a message document: the entry's LoggedExplanation, each field checked against its mapping. */
+export interface ShippedExplanation {
+  method: string | null;
+  output_scale: string | null;
+  base_value: number | null;
+  output: number | null;
+  raising: ShippedContribution[];
+  lowering: ShippedContribution[];
+}
+
+export interface ShippedContribution {
+  answer: string;
+  value: number | null;
+  contribution: number;
+}
+
+/** `shadow` of a message document: the entry's ShadowOutcome, null where the shadow model gave no answer. */
+export interface ShippedShadow {
+  model: string | null;
+  status: string | null;
+  prediction: number | null;
+  probability: number | null;
+  agrees: boolean | null;
+}
+
+/** One answer's share: left out (rather than shipped with a hole) without a string answer and a finite contribution. */
+function contributionList(value: unknown): ShippedContribution[] {
+  return (Array.isArray(value) ? (value as unknown[]) : []).flatMap((item) => {
+    if (!isPlainObject(item) || typeof item.answer !== 'string') {
+      return [];
+    }
+    const contribution = finiteOrNull(item.contribution);
+    return contribution === null
+      ? []
+      : [{ answer: item.answer, value: integerOrNull(item.value), contribution }];
+  });
+}
+
+/**
+ * What the entry keeps of an explained prediction (`?explain=`), with the mapped fields only; null for an entry
+ * without one (not explained, or written before explanations were logged).
+ */
+export function shippedExplanation(explanation: unknown): ShippedExplanation | null {
+  if (!isPlainObject(explanation)) {
+    return null;
+  }
+  return {
+    method: stringOrNull(explanation.method),
+    output_scale: stringOrNull(explanation.output_scale),
+    base_value: finiteOrNull(explanation.base_value),
+    output: finiteOrNull(explanation.output),
+    raising: contributionList(explanation.raising),
+    lowering: contributionList(explanation.lowering),
+  };
+}
+
+/**
+ * The shadow model's answer (SHADOW_MODEL), with the mapped fields only: null for an entry the shadow did not follow;
+ * prediction, probability and agrees are null when it did not run (`dropped`, `failed`).
+ */
+export function shippedShadow(shadow: unknown): ShippedShadow | null {
+  if (!isPlainObject(shadow)) {
+    return null;
+  }
+  return {
+    model: stringOrNull(shadow.model),
+    status: stringOrNull(shadow.status),
+    prediction: integerOrNull(shadow.prediction),
+    probability: finiteOrNull(shadow.probability),
+    agrees: typeof shadow.agrees === 'boolean' ? shadow.agrees : null,
+  };
+}
+
 /**
  * A document of one entry: its timestamp and entry id first, then the index's own fields. The id defaults to the
  * entry id, so shipping the entry again overwrites the same document.
@@ -145,6 +224,8 @@ export function messageDocument(entry: LogEntry, index: string): ShipDocument {
     model: d.model,
     input_data: canonicalAnswers(d.input_data),
     result: predictionResult(d.result),
+    explanation: shippedExplanation(d.explanation),
+    shadow: shippedShadow(d.shadow),
   });
 }
 

@@ -1,8 +1,18 @@
 import type { MappingProperty, MappingTypeMapping } from '@elastic/elasticsearch/lib/api/types';
-import { predictionEntry, validationErrorEntry } from '../../test/support/log-shipping/entries';
+import {
+  explainedEntry,
+  predictionEntry,
+  validationErrorEntry,
+} from '../../test/support/log-shipping/entries';
 import { INPUT_FIELDS } from '../features/features';
 import { deadLetterDocument, documentsForEntry, type ShippingIndexes } from './log-shipping.documents';
-import { indexMappings, indexTemplates, TEMPLATE_VERSION } from './log-shipping.templates';
+import {
+  indexMappings,
+  indexTemplates,
+  isLungcheckMapping,
+  missingProperties,
+  TEMPLATE_VERSION,
+} from './log-shipping.templates';
 
 const INDEXES: ShippingIndexes = {
   logs: 'my-logs',
@@ -112,6 +122,42 @@ describe('log-shipping index templates', () => {
       });
     });
 
+    it('maps the explanation with plain (not nested) answer lists, so a terms aggregation counts predictions', () => {
+      const mappings = indexMappings();
+      const contributions = {
+        dynamic: 'strict',
+        properties: {
+          answer: { type: 'keyword' },
+          value: { type: 'integer' },
+          contribution: { type: 'float' },
+        },
+      };
+      expect(mappings.message.properties?.explanation).toEqual({
+        dynamic: 'strict',
+        properties: {
+          method: { type: 'keyword' },
+          output_scale: { type: 'keyword' },
+          base_value: { type: 'float' },
+          output: { type: 'float' },
+          raising: contributions,
+          lowering: contributions,
+        },
+      });
+    });
+
+    it("maps the shadow model's answer, its agreement as a boolean", () => {
+      expect(indexMappings().message.properties?.shadow).toEqual({
+        dynamic: 'strict',
+        properties: {
+          model: { type: 'keyword' },
+          status: { type: 'keyword' },
+          prediction: { type: 'integer' },
+          probability: { type: 'float' },
+          agrees: { type: 'boolean' },
+        },
+      });
+    });
+
     it('keeps the refused document in the dead-letter index without indexing it', () => {
       const mappings = indexMappings();
       expect(mappings.deadLetter.properties?.document).toEqual({ type: 'object', enabled: false });
@@ -122,6 +168,8 @@ describe('log-shipping index templates', () => {
       const entries = [
         predictionEntry(),
         predictionEntry({ data: { path: '/predict_proba' } }),
+        explainedEntry(),
+        explainedEntry({ data: { shadow: { model: 'random_forest', status: 'failed' } } }),
         validationErrorEntry(),
       ];
       const docs = entries.flatMap((e) => documentsForEntry(e, INDEXES));
@@ -139,6 +187,60 @@ describe('log-shipping index templates', () => {
           unmapped: [],
         });
       }
+    });
+  });
+
+  describe(isLungcheckMapping.name, () => {
+    it("recognises lungcheck's strict mappings, not the reference's dynamic ones", () => {
+      const mappings = indexMappings();
+      expect(Object.values(mappings).every(isLungcheckMapping)).toBe(true);
+      expect(isLungcheckMapping({ properties: { entry_id: { type: 'keyword' } } })).toBe(false);
+      expect(
+        isLungcheckMapping({ dynamic: 'strict', properties: { transaction_id: { type: 'keyword' } } }),
+      ).toBe(false);
+      expect(isLungcheckMapping(undefined)).toBe(false);
+    });
+  });
+
+  describe(missingProperties.name, () => {
+    /** The message mapping of TEMPLATE_VERSION 1, before the explanation and the shadow. */
+    const versionOne = (): MappingTypeMapping => {
+      const message = structuredClone(indexMappings().message);
+      delete message.properties?.explanation;
+      delete message.properties?.shadow;
+      return message;
+    };
+
+    it('finds nothing missing from an index made with the current mappings', () => {
+      const mappings = indexMappings();
+      for (const mapping of Object.values(mappings)) {
+        expect(missingProperties(mapping.properties, mapping.properties ?? {})).toEqual({});
+      }
+    });
+
+    it('gives the explanation and the shadow to a message index made with the version 1 mapping', () => {
+      const wanted = indexMappings().message.properties ?? {};
+      expect(missingProperties(versionOne().properties, wanted)).toEqual({
+        explanation: wanted.explanation,
+        shadow: wanted.shadow,
+      });
+    });
+
+    it('adds fields inside objects, restating a nested type, and leaves a field the index holds as it is', () => {
+      const wanted = indexMappings().perfs.properties ?? {};
+      const held = structuredClone(wanted) as Record<string, { properties?: Record<string, unknown> }>;
+      delete held.top_functions?.properties?.rank;
+      held.batch_size = { type: 'keyword' } as never;
+      expect(missingProperties(held as never, wanted)).toEqual({
+        top_functions: { type: 'nested', properties: { rank: { type: 'integer' } } },
+      });
+      const message = versionOne();
+      delete (message.properties?.result as { properties: Record<string, unknown> }).properties.risk_level;
+      expect(missingProperties(message.properties, indexMappings().message.properties ?? {})).toEqual({
+        result: { properties: { risk_level: { type: 'keyword' } } },
+        explanation: indexMappings().message.properties?.explanation,
+        shadow: indexMappings().message.properties?.shadow,
+      });
     });
   });
 });

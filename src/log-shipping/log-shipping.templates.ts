@@ -6,7 +6,8 @@ import type { ShippingIndexes } from './log-shipping.documents';
  * Explicit mappings for the five indexes, installed as composable index templates (one per index, matching exactly
  * that index name). `dynamic: strict` everywhere: a field the mapping does not know is refused with a mapping
  * error and dead-lettered, rather than silently guessed (the reference got `keyword` for numbers that way).
- * Templates apply when an index is created; an index that already exists keeps its mapping.
+ * Templates apply when an index is created; to an index lungcheck created with an earlier version of its mapping,
+ * ElasticsearchLogSink.prepare() adds the fields it lacks (missingProperties), which Elasticsearch allows.
  */
 
 export interface IndexTemplate {
@@ -17,13 +18,17 @@ export interface IndexTemplate {
   _meta: Record<string, unknown>;
 }
 
-/** Bumped whenever a mapping changes, so `GET _index_template` shows which definition a cluster holds. */
-export const TEMPLATE_VERSION = 1;
+/**
+ * Bumped whenever a mapping changes, so `GET _index_template` shows which definition a cluster holds.
+ * 2: `explanation` and `shadow` in the message index.
+ */
+export const TEMPLATE_VERSION = 2;
 
 /** Above the built-in templates (priority 100 and below), so ours win for our index names. */
 const TEMPLATE_PRIORITY = 500;
 
 const keyword: MappingProperty = { type: 'keyword' };
+const boolean: MappingProperty = { type: 'boolean' };
 const date: MappingProperty = { type: 'date' };
 const integer: MappingProperty = { type: 'integer' };
 const float: MappingProperty = { type: 'float' };
@@ -45,6 +50,15 @@ const strict = (properties: Record<string, MappingProperty>): MappingTypeMapping
   dynamic: 'strict',
   properties,
 });
+
+/**
+ * An answer's share of an explained prediction. Plain objects, not `nested`: a terms aggregation on
+ * `explanation.raising.answer` then counts predictions (each document once per answer it holds).
+ */
+const contributions: MappingProperty = {
+  dynamic: 'strict',
+  properties: { answer: keyword, value: integer, contribution: float },
+};
 
 export function indexMappings(): Record<keyof ShippingIndexes, MappingTypeMapping> {
   return {
@@ -77,6 +91,27 @@ export function indexMappings(): Record<keyof ShippingIndexes, MappingTypeMappin
       result: {
         dynamic: 'strict',
         properties: { prediction: integer, probability: float, risk_level: keyword },
+      },
+      explanation: {
+        dynamic: 'strict',
+        properties: {
+          method: keyword,
+          output_scale: keyword,
+          base_value: float,
+          output: float,
+          raising: contributions,
+          lowering: contributions,
+        },
+      },
+      shadow: {
+        dynamic: 'strict',
+        properties: {
+          model: keyword,
+          status: keyword,
+          prediction: integer,
+          probability: float,
+          agrees: boolean,
+        },
       },
     }),
     perfs: strict({
@@ -128,4 +163,39 @@ export function indexTemplates(indexes: ShippingIndexes): IndexTemplate[] {
     template: { mappings: mappings[kind] },
     _meta: { managed_by: 'lungcheck', version: TEMPLATE_VERSION },
   }));
+}
+
+/** A mapping lungcheck made: strict, with `entry_id` (the reference's indexes have neither). */
+export function isLungcheckMapping(mappings: MappingTypeMapping | undefined): boolean {
+  return mappings?.dynamic === 'strict' && mappings.properties?.entry_id !== undefined;
+}
+
+/**
+ * The fields of `wanted` that `current` lacks, down into objects: what `PUT <index>/_mapping` adds to an index made
+ * with an earlier mapping. A field both have is left as the index holds it (a changed type would need a reindex).
+ */
+export function missingProperties(
+  current: Record<string, MappingProperty> | undefined,
+  wanted: Record<string, MappingProperty>,
+): Record<string, MappingProperty> {
+  const missing: Record<string, MappingProperty> = {};
+  for (const [name, property] of Object.entries(wanted)) {
+    const held = current?.[name];
+    if (held === undefined) {
+      missing[name] = property;
+      continue;
+    }
+    const inner =
+      'properties' in property && property.properties
+        ? missingProperties('properties' in held ? held.properties : undefined, property.properties)
+        : {};
+    if (Object.keys(inner).length > 0) {
+      // A nested field must be restated as nested, or Elasticsearch reads the update as an object and refuses it.
+      missing[name] = {
+        ...('type' in property ? { type: property.type } : {}),
+        properties: inner,
+      } as MappingProperty;
+    }
+  }
+  return missing;
 }

@@ -9,13 +9,19 @@ import { ElasticsearchLogSink } from '../../src/log-shipping/elasticsearch-log-s
 import { documentsForEntry } from '../../src/log-shipping/log-shipping.documents';
 import { ShippingClock } from '../../src/log-shipping/log-shipping.clock';
 import { LogShippingService } from '../../src/log-shipping/log-shipping.service';
-import { indexTemplates } from '../../src/log-shipping/log-shipping.templates';
+import { indexMappings, indexTemplates } from '../../src/log-shipping/log-shipping.templates';
 import { NdjsonLogSink } from '../../src/log-shipping/ndjson-log-sink';
 import type { LogEntry } from '../../src/log-store/log-entry';
 import type { LogStore } from '../../src/log-store/log-store';
 import { MemoryLogStore } from '../../src/log-store/memory-log-store';
 import { scopedConfig } from '../support/contract/scoped-config';
-import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
+import {
+  explainedEntry,
+  explanation,
+  predictionEntry,
+  shadow,
+  validationErrorEntry,
+} from '../support/log-shipping/entries';
 import { asStored } from '../support/request-log/log-entries';
 
 /**
@@ -114,6 +120,63 @@ suite('log shipping against a real Elasticsearch', () => {
       properties: { AGE: { type: 'integer' }, 'CHRONIC DISEASE': { type: 'integer' } },
     });
     expect(properties['@timestamp']).toEqual({ type: 'date' });
+  });
+
+  it('adds the explanation and the shadow to a message index made with the version 1 mapping, then ships into it', async () => {
+    const s = scope();
+    const versionOne = structuredClone(indexMappings().message);
+    delete versionOne.properties?.explanation;
+    delete versionOne.properties?.shadow;
+    await client.indices.create({ index: s.indexes.message, mappings: versionOne });
+    const entries = [
+      explainedEntry(),
+      explainedEntry({ data: { shadow: shadow({ agrees: false }) } }),
+      predictionEntry(),
+    ];
+    await s.store.append(asStored(entries));
+    const report = await s.service().ship();
+    expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: 3, dead_lettered: 0 });
+
+    const mapping = await client.indices.getMapping({ index: s.indexes.message });
+    const properties = mapping[s.indexes.message]?.mappings.properties ?? {};
+    expect(properties.explanation).toMatchObject({
+      dynamic: 'strict',
+      properties: { raising: { properties: { answer: { type: 'keyword' }, value: { type: 'integer' } } } },
+    });
+    expect(properties.shadow).toMatchObject({ properties: { agrees: { type: 'boolean' } } });
+    const got = await client.get<Record<string, unknown>>({ index: s.indexes.message, id: entries[0]!.id });
+    expect(got._source).toMatchObject({ explanation: explanation(), shadow: shadow() });
+
+    // Plain objects, not nested: a terms aggregation counts each prediction once per raising answer.
+    await client.indices.refresh({ index: s.indexes.message });
+    const search = await client.search({
+      index: s.indexes.message,
+      size: 0,
+      query: { term: { 'result.prediction': 1 } },
+      aggs: {
+        raising: { terms: { field: 'explanation.raising.answer' } },
+        agreeing: { terms: { field: 'shadow.agrees' } },
+      },
+    });
+    const buckets = (name: string) =>
+      (search.aggregations?.[name] as { buckets: { key: unknown; doc_count: number }[] }).buckets;
+    expect(
+      buckets('raising')
+        .map((b) => [b.key, b.doc_count])
+        .sort(),
+    ).toEqual([
+      ['AGE', 2],
+      ['COUGHING', 2],
+      ['SMOKING', 2],
+    ]);
+    expect(
+      buckets('agreeing')
+        .map((b) => [b.key, b.doc_count])
+        .sort(),
+    ).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
   });
 
   it('ships every entry into the four indexes under ids derived from the entry id', async () => {

@@ -11,11 +11,18 @@ import { AppConfig } from '../../src/config/app-config';
 import { validateEnv } from '../../src/config/env.schema';
 import { ELASTICSEARCH_CLIENT } from '../../src/elasticsearch/elasticsearch.module';
 import { LogStore } from '../../src/log-store/log-store';
-import { predictionEntry, validationErrorEntry } from '../support/log-shipping/entries';
+import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import {
+  explainedEntry,
+  explanation,
+  predictionEntry,
+  validationErrorEntry,
+} from '../support/log-shipping/entries';
 import { MockCluster } from '../support/log-shipping/mock-cluster';
 import { expectedCounts, INDEXES } from '../support/log-shipping/shipping-scenarios';
 import { MODEL_DIR } from './support/test-app';
 import { asStored } from '../support/request-log/log-entries';
+import { loggedEntries } from '../support/request-log/wait';
 
 const API_KEY = 'e2e-shipping-key-0123456789';
 
@@ -161,6 +168,7 @@ describe('POST /logs/ship', () => {
         predictionEntry(),
         validationErrorEntry(),
         predictionEntry({ data: { path: '/predict_proba' } }),
+        explainedEntry(),
       ];
       await app.get(LogStore).append(asStored(entries));
       const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
@@ -168,24 +176,63 @@ describe('POST /logs/ship', () => {
         outcome: 'shipped',
         sink: 'elasticsearch',
         batches: 2,
-        entries_shipped: 3,
+        entries_shipped: 4,
+        dead_lettered: 0,
       });
       expect(cluster.templates.size).toBe(5);
       for (const [index, count] of Object.entries(expectedCounts(entries))) {
         expect({ index, count: cluster.count(index) }).toEqual({ index, count });
       }
+      expect(cluster.docs(INDEXES.message).get(entries[3]!.id)).toMatchObject({
+        explanation: explanation(),
+        shadow: { status: 'ok', prediction: 1, agrees: true },
+      });
 
       const health = await request(app.getHttpServer()).get('/health').expect(200);
       expect(health.body.shipping).toMatchObject({
         sink: 'elasticsearch',
         target: MockCluster.NODE,
         last_outcome: 'shipped',
-        entries_shipped: 3,
+        entries_shipped: 4,
         pending: 0,
         oldest_unshipped_age_seconds: null,
       });
       const stats = await request(app.getHttpServer()).get('/logs/stats').expect(200);
-      expect(stats.body.shipping).toMatchObject({ last_outcome: 'shipped', entries_shipped: 3, pending: 0 });
+      expect(stats.body.shipping).toMatchObject({ last_outcome: 'shipped', entries_shipped: 4, pending: 0 });
+    });
+
+    it("ships an explained prediction's answers and the shadow model's answer, as the service logged them", async () => {
+      await app.close();
+      ({ app } = await shippingApp({ ES_URL: MockCluster.NODE, SHADOW_MODEL: 'random_forest' }, cluster));
+      const answered = await request(app.getHttpServer())
+        .post('/predict?explain=true')
+        .send(EXAMPLE_REQUEST)
+        .expect(200);
+      const [entry] = await loggedEntries(app, 1);
+      expect(entry?.data.explanation).toBeDefined();
+      const res = await request(app.getHttpServer()).post('/logs/ship').send({}).expect(200);
+      expect(res.body).toMatchObject({ outcome: 'shipped', entries_shipped: 1, dead_lettered: 0 });
+
+      const message = cluster.docs(INDEXES.message).get(entry!.id);
+      const raising = (answered.body.explanation.contributions as { answer: string; contribution: number }[])
+        .filter((c) => c.contribution > 0)
+        .sort((a, b) => b.contribution - a.contribution)
+        .slice(0, 3)
+        .map((c) => c.answer);
+      expect(message).toMatchObject({
+        result: { prediction: answered.body.prediction },
+        explanation: {
+          method: answered.body.explanation.method,
+          output_scale: answered.body.explanation.output_scale,
+          base_value: answered.body.explanation.base_value,
+          output: answered.body.explanation.output,
+        },
+        shadow: { model: expect.stringMatching(/^random_forest@/) as string, status: 'ok' },
+      });
+      expect(
+        (message?.explanation as { raising: { answer: string }[] }).raising.map((c) => c.answer),
+      ).toEqual(raising);
+      expect(cluster.docs(INDEXES.logs).get(entry!.id)?.result).not.toHaveProperty('explanation');
     });
 
     it('reports a failed run, what is pending and since when, while the cluster is down', async () => {

@@ -108,6 +108,8 @@ describe('log shipping from POST /predict to the bulk body, through the real Red
           probability: predicted.body.probabilities[1],
           risk_level: predicted.body.risk_level,
         },
+        explanation: null,
+        shadow: null,
       },
     });
     const logs = ops.filter((op) => op.index === INDEXES.logs);

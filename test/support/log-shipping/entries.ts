@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { LogEntry, PerformanceMetrics } from '../../../src/log-store/log-entry';
+import type {
+  LogEntry,
+  LoggedExplanation,
+  PerformanceMetrics,
+  ShadowOutcome,
+} from '../../../src/log-store/log-entry';
 import { EXAMPLE_REQUEST } from '../../../src/prediction/predict-request.dto';
 
 /** The reference's example answers, under the canonical names. */
@@ -59,6 +64,45 @@ export function predictionEntry(overrides: EntryOverrides = {}): LogEntry {
     },
   };
   return { ...base, ...overrides, data: { ...base.data, ...overrides.data } };
+}
+
+/** What an entry keeps of `?explain=true` (logistic regression, log-odds): 3 answers raising, 2 lowering. */
+export function explanation(): LoggedExplanation {
+  return {
+    method: 'linear-exact+equal-split',
+    output_scale: 'log_odds',
+    base_value: -0.412,
+    output: 2.203,
+    raising: [
+      { answer: 'SMOKING', value: 1, contribution: 1.118 },
+      { answer: 'AGE', value: 65, contribution: 0.734 },
+      { answer: 'COUGHING', value: 1, contribution: 0.521 },
+    ],
+    lowering: [
+      { answer: 'ANXIETY', value: 0, contribution: -0.402 },
+      { answer: 'ALLERGY', value: 0, contribution: -0.113 },
+    ],
+  };
+}
+
+/** The shadow model's answer (SHADOW_MODEL=random_forest), agreeing with the served one. */
+export function shadow(overrides: Partial<ShadowOutcome> = {}): ShadowOutcome {
+  return {
+    model: 'random_forest@4c1f9a0e27d3',
+    status: 'ok',
+    prediction: 1,
+    probability: 0.87,
+    agrees: true,
+    ...overrides,
+  };
+}
+
+/** A successful prediction explained with `?explain=true` and followed by the shadow model. */
+export function explainedEntry(overrides: EntryOverrides = {}): LogEntry {
+  return predictionEntry({
+    ...overrides,
+    data: { explanation: explanation(), shadow: shadow(), ...overrides.data },
+  });
 }
 
 /** A refused request: 422 with FastAPI's detail, not profiled. */

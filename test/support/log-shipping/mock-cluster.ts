@@ -21,7 +21,8 @@ export interface BulkOp {
  * templates are stored, bulk `index` operations store documents by index and id (a second write of an id
  * overwrites, as Elasticsearch does) and are checked against the strict mappings of the installed templates (an
  * unknown field or a value of the wrong type is refused with a 400 item, like a real mapping error). Tests can
- * take it down (every request fails to connect) or fail chosen bulk items.
+ * take it down (every request fails to connect) or fail chosen bulk items. `PUT <index>/_mapping` adds fields to an
+ * index created with explicit mappings (kept as the template `index:<name>`, as MigrationCluster does).
  */
 export class MockCluster {
   static readonly NODE = 'http://es.mock:9200';
@@ -36,6 +37,8 @@ export class MockCluster {
   readonly writes = new Map<string, number>();
   bulkRequests = 0;
   templatePuts = 0;
+  /** `PUT <index>/_mapping` requests, in order: the fields added to existing indexes. */
+  readonly mappingPuts: { index: string; properties: Record<string, MappingProperty> }[] = [];
   /** While true, every request fails as if the cluster could not be reached. */
   down = false;
   /** While true, every request is answered 503, as a cluster without a master or in a rolling restart does. */
@@ -80,6 +83,24 @@ export class MockCluster {
       this.bulkRequests += 1;
       const ops = operations(params.body as Source[]);
       return this.failBulk(ops) ? unreachable() : this.bulk(ops);
+    });
+    this.mock.add({ method: 'PUT', path: '/:index/_mapping' }, (params) => {
+      const failed = failure();
+      if (failed) {
+        return failed;
+      }
+      const index = decodeURIComponent(params.path.toString().split('/')[1] ?? '');
+      const properties = ((params.body as MappingTypeMapping | null)?.properties ?? {}) as Record<
+        string,
+        MappingProperty
+      >;
+      this.mappingPuts.push({ index, properties });
+      const mappings = this.templates.get(`index:${index}`)?.template?.mappings;
+      if (!mappings) {
+        return responseError(404, 'index_not_found_exception', `no such index [${index}]`);
+      }
+      const conflict = mergeProperties(mappings, properties, '');
+      return conflict ? responseError(400, 'illegal_argument_exception', conflict) : { acknowledged: true };
     });
   }
 
@@ -139,6 +160,48 @@ export class MockCluster {
     const mappings = template?.template?.mappings;
     return mappings ? checkObject(op.source, mappings, '') : undefined;
   }
+}
+
+function responseError(status: number, type: string, reason: string): errors.ResponseError {
+  return new errors.ResponseError({
+    body: { error: { type, reason }, status },
+    statusCode: status,
+    headers: {},
+    warnings: null,
+    meta: {} as never,
+  });
+}
+
+/**
+ * Adds `properties` to a mapping in place, as `PUT <index>/_mapping` does: new fields are added, objects are merged
+ * field by field, and a field given another type is a conflict (its message returned, nothing changed after it).
+ */
+function mergeProperties(
+  mapping: MappingTypeMapping | MappingProperty,
+  properties: Record<string, MappingProperty>,
+  prefix: string,
+): string | undefined {
+  const target = mapping as { properties?: Record<string, MappingProperty> };
+  target.properties ??= {};
+  for (const [name, property] of Object.entries(properties)) {
+    const held = target.properties[name];
+    if (!held) {
+      target.properties[name] = structuredClone(property);
+      continue;
+    }
+    const typeOf = (p: MappingProperty): string => ('type' in p && p.type ? p.type : 'object');
+    if (typeOf(held) !== typeOf(property)) {
+      return `can't merge a ${typeOf(property)} mapping [${prefix}${name}] with a ${typeOf(held)} mapping`;
+    }
+    const inner = 'properties' in property ? property.properties : undefined;
+    if (inner) {
+      const conflict = mergeProperties(held, inner, `${prefix}${name}.`);
+      if (conflict) {
+        return conflict;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The operations of a bulk body (action and source lines). */

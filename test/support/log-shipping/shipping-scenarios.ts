@@ -7,7 +7,7 @@ import { LogShippingService } from '../../../src/log-shipping/log-shipping.servi
 import { indexTemplates } from '../../../src/log-shipping/log-shipping.templates';
 import type { LogEntry } from '../../../src/log-store/log-entry';
 import type { LogStore } from '../../../src/log-store/log-store';
-import { predictionEntry, validationErrorEntry } from './entries';
+import { explainedEntry, explanation, predictionEntry, shadow, validationErrorEntry } from './entries';
 import { MockCluster } from './mock-cluster';
 import { asStored } from '../request-log/log-entries';
 
@@ -123,6 +123,26 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       });
       expect((await fixture.store.queueStats()).pending).toBe(0);
       expect(await fixture.store.readUnshipped(10)).toEqual([]);
+    });
+
+    it("ships an explained prediction's strongest answers and the shadow model's answer to the message index", async () => {
+      const [explained, dropped, plain] = await append([
+        explainedEntry(),
+        explainedEntry({ data: { shadow: { model: 'random_forest', status: 'dropped' } } }),
+        predictionEntry(),
+      ]);
+      const report = await newService().ship();
+      expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: 3, dead_lettered: 0 });
+      const messages = cluster.docs(INDEXES.message);
+      expect(messages.get(explained!.id)).toMatchObject({ explanation: explanation(), shadow: shadow() });
+      expect(messages.get(dropped!.id)?.shadow).toEqual({
+        model: 'random_forest',
+        status: 'dropped',
+        prediction: null,
+        probability: null,
+        agrees: null,
+      });
+      expect(messages.get(plain!.id)).toMatchObject({ explanation: null, shadow: null });
     });
 
     it('installs the index templates before the first bulk, and ships nothing while it cannot', async () => {
