@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
+import type { ShadowOutcome } from '../log-store/log-entry';
 
 /** Time spent in one named stage of a request (see profiling/stage-timer.ts). */
 export interface StageStat {
@@ -37,6 +38,13 @@ export interface RequestContext {
    * entry for the request: the row's input and its result.
    */
   loggedRows?: { input: unknown; result: unknown }[];
+  /**
+   * Work to run once the response has ended and before the entry is built (the shadow model's run): it leaves its
+   * facts here too (`shadow`).
+   */
+  afterResponse?: () => Promise<void>;
+  /** The shadow model's answer for each logged row (one for a single prediction). */
+  shadow?: ShadowOutcome[];
 }
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();

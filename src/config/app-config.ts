@@ -60,6 +60,12 @@ export class AppConfig {
     /** 0: micro-batching off. */
     microBatchMaxRows: number;
     microBatchMaxWaitUs: number;
+    /** MODEL_WATCH: reload MODEL_DIR's models when their files change. */
+    watch: boolean;
+    /** EXPLAIN_BY_DEFAULT: explain every prediction unless `?explain=false`. */
+    explainByDefault: boolean;
+    /** SHADOW_MODEL: a loaded model that also answers every prediction, off the response path. */
+    shadow?: string;
   };
   readonly logging: {
     /** LOG_REQUESTS: whether API calls are logged at all. */
@@ -120,6 +126,9 @@ export class AppConfig {
       batchMaxRows: e.BATCH_MAX_ROWS,
       microBatchMaxRows: e.MICRO_BATCH_MAX_WAIT_US === 0 ? 0 : e.MICRO_BATCH_MAX_ROWS,
       microBatchMaxWaitUs: e.MICRO_BATCH_MAX_WAIT_US,
+      watch: e.MODEL_WATCH,
+      explainByDefault: e.EXPLAIN_BY_DEFAULT,
+      shadow: e.SHADOW_MODEL,
     };
     this.logging = {
       enabled: e.LOG_REQUESTS,

@@ -42,6 +42,16 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   MODEL_PATH: { description: 'One model file to serve as the default.' },
   MODEL_POOL_SIZE: { description: 'onnxruntime sessions per model (1-64).' },
   MODEL_ACQUIRE_TIMEOUT_MS: { description: 'How long a prediction waits for a free session before a 503.' },
+  MODEL_WATCH: {
+    description: 'Reload a model when its files in MODEL_DIR change (as POST /models/reload does).',
+  },
+  EXPLAIN_BY_DEFAULT: {
+    description: 'Explain every prediction (as `?explain=true`) unless the request says `?explain=false`.',
+  },
+  SHADOW_MODEL: {
+    description:
+      'A loaded model that also answers every prediction after the response, for GET /models/compare.',
+  },
   LOG_REQUESTS: { description: 'Log every API call (false: no entry is made, so none is shipped).' },
   BATCH_MAX_ROWS: {
     description: 'Most rows in one POST /predict/batch (whose body may take 1 KiB per row).',

@@ -139,6 +139,15 @@ export class EnvironmentVariables {
   @apply(...INT('MODEL_ACQUIRE_TIMEOUT_MS', 1, 600000))
   MODEL_ACQUIRE_TIMEOUT_MS = 30000;
 
+  @apply(...BOOL('MODEL_WATCH'))
+  MODEL_WATCH = false;
+
+  @apply(...BOOL('EXPLAIN_BY_DEFAULT'))
+  EXPLAIN_BY_DEFAULT = false;
+
+  @apply(...OPTIONAL_STRING('SHADOW_MODEL'))
+  SHADOW_MODEL?: string;
+
   @apply(...INT('BATCH_MAX_ROWS', 1, 100_000))
   BATCH_MAX_ROWS = 1000;
 

@@ -28,27 +28,35 @@ export interface LinearExplainer {
   readonly split: AnswerSplit;
 }
 
-/** An explainer of these parameters, its base value the logit at the mean of the background rows. */
-export function linearExplainer(
-  parameters: LinearParameters,
-  backgroundRows: readonly SurveyAnswers[],
-  split: AnswerSplit,
-): LinearExplainer {
+/** Mean of each model input (float32-rounded, as the ONNX input tensor holds it) over the background rows. */
+export function inputMeans(backgroundRows: readonly SurveyAnswers[]): Float64Array {
   if (backgroundRows.length === 0) {
     throw new Error('the logistic regression explainer needs at least one background row');
   }
-  const { weights, factor, offset, bias } = parameters;
-  const background = new Float64Array(FEATURE_COUNT);
+  const means = new Float64Array(FEATURE_COUNT);
   for (const row of backgroundRows) {
     const x = modelInput(engineerFeatures(row));
     for (let j = 0; j < FEATURE_COUNT; j++) {
-      background[j] += x[j];
+      means[j] += x[j];
     }
   }
+  return means.map((sum) => sum / backgroundRows.length);
+}
+
+/** An explainer of these parameters, its base value the logit at `means` (inputMeans of the background rows). */
+export function linearExplainer(
+  parameters: LinearParameters,
+  means: ArrayLike<number>,
+  split: AnswerSplit,
+): LinearExplainer {
+  if (means.length !== FEATURE_COUNT || !Array.from(means).every(Number.isFinite)) {
+    throw new Error(`the logistic regression explainer needs ${FEATURE_COUNT} finite input means`);
+  }
+  const { weights, factor, offset, bias } = parameters;
+  const background = Float64Array.from(means);
   let baseValue = bias;
   const coefficients = new Float64Array(FEATURE_COUNT);
   for (let j = 0; j < FEATURE_COUNT; j++) {
-    background[j] /= backgroundRows.length;
     coefficients[j] = weights[j] * factor[j];
     baseValue += weights[j] * (factor[j] * background[j] + offset[j]);
   }
@@ -65,7 +73,7 @@ export function linearExplainerFromOnnx(
 ): LinearExplainer {
   return linearExplainer(
     readLinearParameters(bytes),
-    trainingRows,
+    inputMeans(trainingRows),
     answerSplit(answersOfFeatures(trainingRows)),
   );
 }

@@ -282,20 +282,63 @@ export function treeShap(
   }
 }
 
-/** An explainer of these trees, their covers and the base value counted over the background rows. */
-export function forestExplainer(
+/** For each tree, how many of the background rows reach each of its nodes. */
+export function forestCovers(
   parameters: ForestParameters,
   backgroundRows: readonly SurveyAnswers[],
-  split: AnswerSplit,
-): ForestExplainer {
+): Float64Array[] {
   if (backgroundRows.length === 0) {
     throw new Error('the random forest explainer needs at least one background row');
   }
   const inputs = backgroundRows.map((row) => modelInput(engineerFeatures(row)));
-  const trees = parameters.trees.map((nodes) => shapTree(nodes, coverCounts(nodes, inputs)));
+  return parameters.trees.map((nodes) => coverCounts(nodes, inputs));
+}
+
+/**
+ * An explainer of these trees and their covers (forestCovers of the background rows; checked: one count per node,
+ * each split's count the sum of its children's, the same total at every root).
+ */
+export function forestExplainer(
+  parameters: ForestParameters,
+  covers: readonly ArrayLike<number>[],
+  split: AnswerSplit,
+): ForestExplainer {
+  if (covers.length !== parameters.trees.length) {
+    throw new Error(`${covers.length} tree covers for ${parameters.trees.length} trees`);
+  }
+  parameters.trees.forEach((nodes, t) => checkCover(nodes, covers[t], covers[0]?.[0], t));
+  const trees = parameters.trees.map((nodes, t) => shapTree(nodes, covers[t]));
   const baseValue = trees.reduce((sum, tree) => sum + tree.expectedValue, 0);
   const depth = trees.reduce((deepest, tree) => Math.max(deepest, tree.depth), 0);
   return { trees, baseValue, split, workspace: pathWorkspace(depth) };
+}
+
+function checkCover(
+  nodes: TreeNodes,
+  cover: ArrayLike<number>,
+  rows: number | undefined,
+  tree: number,
+): void {
+  const fail = (why: string): never => {
+    throw new Error(`tree ${tree}'s covers: ${why}`);
+  };
+  if (cover.length !== nodes.mode.length) {
+    fail(`${cover.length} counts for ${nodes.mode.length} nodes`);
+  }
+  if (!(cover[0] > 0) || cover[0] !== rows) {
+    fail(`the root's count ${cover[0]} is not the background's ${rows}`);
+  }
+  for (let node = 0; node < cover.length; node++) {
+    if (!Number.isInteger(cover[node]) || cover[node] < 0) {
+      fail(`node ${node}'s count ${cover[node]} is not a count`);
+    }
+    if (
+      nodes.mode[node] !== BranchMode.Leaf &&
+      cover[nodes.trueChild[node]] + cover[nodes.falseChild[node]] !== cover[node]
+    ) {
+      fail(`node ${node}'s count is not the sum of its children's`);
+    }
+  }
 }
 
 /**
@@ -306,9 +349,10 @@ export function forestExplainerFromOnnx(
   bytes: Uint8Array,
   trainingRows: readonly SurveyAnswers[],
 ): ForestExplainer {
+  const parameters = readForestParameters(bytes);
   return forestExplainer(
-    readForestParameters(bytes),
-    trainingRows,
+    parameters,
+    forestCovers(parameters, trainingRows),
     answerSplit(answersOfFeatures(trainingRows)),
   );
 }

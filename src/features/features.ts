@@ -137,3 +137,25 @@ export function featureMatrix(rows: readonly SurveyAnswers[]): Float32Array {
   rows.forEach((row, i) => out.set(engineerFeatures(row), i * FEATURE_COUNT));
   return out;
 }
+
+/**
+ * The reference's example answers: Swagger's example body, and the row every model must answer before it serves
+ * (the model registry's load check).
+ */
+export const EXAMPLE_ANSWERS: SurveyAnswers = {
+  AGE: 65,
+  GENDER: 1,
+  SMOKING: 1,
+  'ALCOHOL CONSUMING': 1,
+  PEER_PRESSURE: 0,
+  YELLOW_FINGERS: 1,
+  ANXIETY: 0,
+  FATIGUE: 1,
+  ALLERGY: 0,
+  WHEEZING: 1,
+  COUGHING: 1,
+  'SHORTNESS OF BREATH': 1,
+  'SWALLOWING DIFFICULTY': 0,
+  'CHEST PAIN': 1,
+  'CHRONIC DISEASE': 0,
+};

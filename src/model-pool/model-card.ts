@@ -1,4 +1,5 @@
 import type { InputField } from '../features/features';
+import type { ExplanationBackground } from '../explanation/explanation.model';
 
 /**
  * `<name>.card.json`, written by `npm run train` next to `<name>.onnx` and read by the model registry at start-up.
@@ -44,6 +45,11 @@ export interface ModelCard {
     negatives: number;
   };
   reference_distribution: ReferenceDistribution;
+  /**
+   * What explanations are computed against (src/explanation/explanation.model.ts); a card without it serves
+   * predictions but refuses `?explain=`.
+   */
+  explanation?: ExplanationBackground;
   /** How far the probabilities can be trusted, from the out-of-fold predictions of every CV repeat. */
   calibration: {
     /** Reliability curve: 10 equal-width bins of the predicted probability. */
@@ -58,6 +64,39 @@ export interface ModelCard {
     ece: number;
     /** Brier score of the same pooled predictions. */
     brier: number;
+    /**
+     * The calibrator built into the ONNX graph after the classifier, if any. When one is kept, `bins`, `ece` and
+     * `brier` above, the threshold, `cv.metrics` and `predicted_positive_rate` describe the calibrated outputs.
+     */
+    calibrator: {
+      /** `none`: the graph outputs the classifier's probability as it is. */
+      method: 'platt' | 'isotonic' | 'none';
+      /** Why this method, in a sentence: the ECE against the limit, the candidates' Brier scores, the verdict. */
+      reason: string;
+      /** A calibrator is tried when the classifier's out-of-fold ECE is above this. */
+      ece_limit: number;
+      /** The methods that may be chosen for this model (`reason` says why another is not). */
+      eligible_methods: ('platt' | 'isotonic')[];
+      /** Out-of-fold ECE and pooled Brier score of the classifier alone. */
+      before: { ece: number; brier: number };
+      /**
+       * Out-of-fold ECE and pooled Brier score of each method, eligible or not, each test fold calibrated by a
+       * calibrator fitted on the other folds of its CV repeat; null when the ECE did not call for a calibrator.
+       */
+      candidates: { platt: { ece: number; brier: number }; isotonic: { ece: number; brier: number } } | null;
+      /** The same figures of the served, calibrated outputs (the kept method's); null when none is kept. */
+      after: { ece: number; brier: number } | null;
+      /**
+       * What the graph applies (the graph holds these as float32), fitted on every out-of-fold prediction of every
+       * repeat pooled; null for `none`. Platt: p = sigmoid(a · s + b), s the classifier's log-odds (`input`
+       * `logit`) or probability. Isotonic: p = values[k], k the number of `thresholds` ≤ the classifier's
+       * probability.
+       */
+      parameters:
+        | { input: 'logit' | 'probability'; a: number; b: number }
+        | { thresholds: number[]; values: number[] }
+        | null;
+    };
   };
 }
 

@@ -6,10 +6,10 @@ export class ModelSummaryDto implements ModelSummary {
   @ApiProperty({ example: 'logistic_regression' })
   name!: string;
 
-  @ApiProperty({ example: '8fce7a50a056', description: 'First 12 hex digits of the ONNX file SHA-256' })
+  @ApiProperty({ example: '20594a68a1e3', description: 'First 12 hex digits of the ONNX file SHA-256' })
   version!: string;
 
-  @ApiProperty({ example: 'logistic_regression@8fce7a50a056' })
+  @ApiProperty({ example: 'logistic_regression@20594a68a1e3' })
   model!: string;
 
   @ApiProperty({ enum: ['logistic_regression', 'random_forest', 'gradient_boosting'] })
@@ -18,7 +18,7 @@ export class ModelSummaryDto implements ModelSummary {
   @ApiProperty({ example: true })
   default!: boolean;
 
-  @ApiProperty({ example: 0.534087, description: 'Decision threshold on the positive-class probability' })
+  @ApiProperty({ example: 0.502073, description: 'Decision threshold on the positive-class probability' })
   threshold!: number;
 
   @ApiProperty({ enum: ['f2', 'f1', 'youden'] })
@@ -34,6 +34,15 @@ export class ModelSummaryDto implements ModelSummary {
     description: 'Cross-validated means',
   })
   cv_metrics!: ModelSummary['cv_metrics'];
+
+  @ApiProperty({
+    example: '2026-12-02T06:10:00.000Z',
+    description: 'When this version was loaded: at start-up, or by a reload',
+  })
+  loaded_at!: string;
+
+  @ApiProperty({ example: true, description: 'Whether `?explain=` works with this model' })
+  explainable!: boolean;
 }
 
 export class ModelsResponseDto {

@@ -113,17 +113,19 @@ describe(ModelRegistry.name, () => {
         model: `${LR}@${lr.version}`,
         family: LR,
         default: true,
-        threshold: 0.534087,
+        threshold: 0.502073,
         threshold_rule: 'f2',
         created_at: lr.created_at,
         cv_metrics: {
           roc_auc: 0.933283,
           pr_auc: 0.989251,
-          brier: 0.071466,
-          balanced_accuracy: 0.74417,
-          recall: 0.96977,
-          specificity: 0.518571,
+          brier: 0.071384,
+          balanced_accuracy: 0.735888,
+          recall: 0.968918,
+          specificity: 0.502857,
         },
+        loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) as string,
+        explainable: true,
       },
       {
         name: RF,
@@ -142,6 +144,8 @@ describe(ModelRegistry.name, () => {
           recall: 0.956312,
           specificity: 0.54,
         },
+        loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) as string,
+        explainable: true,
       },
     ]);
   });
@@ -161,7 +165,7 @@ describe(ModelRegistry.name, () => {
       await loaded({ MODEL_POOL_SIZE: size });
       const shown = (name: string): string => relative(process.cwd(), join(MODEL_DIR, `${name}.onnx`));
       expect(logs.lines.filter((line) => line.includes('Serving'))).toEqual([
-        `log: Serving ${LR}@${cardOf(LR).version} (default) from ${shown(LR)}: threshold 0.534087, ${pool}`,
+        `log: Serving ${LR}@${cardOf(LR).version} (default) from ${shown(LR)}: threshold 0.502073, ${pool}`,
         `log: Serving ${RF}@${cardOf(RF).version} from ${shown(RF)}: threshold 0.593691, ${pool}`,
       ]);
     },
@@ -288,7 +292,7 @@ describe(ModelRegistry.name, () => {
     [
       'an output that is not two probabilities',
       () => writeModel('broken', { card: { onnx: { ...cardOf(LR).onnx, probabilities_output: 'label' } } }),
-      /^Invalid model file \S+\/broken\.onnx: "label" must be 2 finite probabilities per row, got \[0\]$/,
+      /^Invalid model file \S+\/broken\.onnx: "label" must be 2 probabilities adding up to 1 per row, got \[0, 1\] for 2 rows$/,
     ],
     [
       'an output of one probability per row',
@@ -297,7 +301,7 @@ describe(ModelRegistry.name, () => {
           bytes: editedLR((graph) => graph.output!.push({ name: 'p1' })),
           card: { onnx: { ...cardOf(LR).onnx, probabilities_output: 'p1' } },
         }),
-      /^Invalid model file \S+\/broken\.onnx: "p1" must be 2 finite probabilities per row, got \[0\.04149\d*\]$/,
+      /^Invalid model file \S+\/broken\.onnx: "p1" must be 2 probabilities adding up to 1 per row, got \[0\.01581\d*, 0\.96591\d*\] for 2 rows$/,
     ],
     [
       'a model answering an infinite probability',
@@ -308,7 +312,7 @@ describe(ModelRegistry.name, () => {
             (graph) => (graph.initializer!.find((t) => t.name === 'one')!.floatData = [Infinity]),
           ),
         }),
-      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 finite probabilities per row, got \[Infinity, 0\.04149\d*\]$/,
+      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[Infinity, 0\.01581\d*, Infinity, 0\.96591\d*\] for 2 rows$/,
     ],
   ])('fails start-up on %s, naming the file', async (_what, write, message) => {
     write();

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsInt, Max, Min } from 'class-validator';
-import type { SurveyAnswers } from '../features/features';
+import { EXAMPLE_ANSWERS, type SurveyAnswers } from '../features/features';
 
 /** Number-like strings pydantic's lax mode accepts for an int: optional sign, digits, optional `.000`. */
 const INTEGER_STRING = /^[+-]?\d+(\.0*)?$/;
@@ -102,20 +102,4 @@ export class BatchRequestDto {
 }
 
 /** The reference's example body, used by Swagger and the tests. */
-export const EXAMPLE_REQUEST: SurveyAnswers = {
-  AGE: 65,
-  GENDER: 1,
-  SMOKING: 1,
-  'ALCOHOL CONSUMING': 1,
-  PEER_PRESSURE: 0,
-  YELLOW_FINGERS: 1,
-  ANXIETY: 0,
-  FATIGUE: 1,
-  ALLERGY: 0,
-  WHEEZING: 1,
-  COUGHING: 1,
-  'SHORTNESS OF BREATH': 1,
-  'SWALLOWING DIFFICULTY': 0,
-  'CHEST PAIN': 1,
-  'CHRONIC DISEASE': 0,
-};
+export const EXAMPLE_REQUEST: SurveyAnswers = EXAMPLE_ANSWERS;

@@ -24,7 +24,8 @@ import {
   PredictResponseDto,
   predictionMessage,
 } from './prediction.dto';
-import { Prediction, PredictionService } from './prediction.service';
+import type { Prediction } from './prediction.decision';
+import { ExplainRequest, PredictionService } from './prediction.service';
 import { BatchRequestDto, EXAMPLE_REQUEST, PredictRequestDto } from './predict-request.dto';
 import { validateBatch, validateSurveyAnswers } from './survey-validation';
 import { AppConfig } from '../config/app-config';
@@ -57,9 +58,48 @@ function TakesAnswers(body: MethodDecorator = ANSWERS_BODY): MethodDecorator {
   );
 }
 
+/** `?explain=` values: what each asks for. */
+const EXPLAIN_VALUES: Record<string, ExplainRequest['detail']> = {
+  true: 'answers',
+  '1': 'answers',
+  features: 'features',
+  false: 'none',
+  '0': 'none',
+};
+
+/** The request's `?explain=`, or EXPLAIN_BY_DEFAULT without one; a 422 for any other value. */
+export function explainRequest(value: QueryValue, byDefault: boolean): ExplainRequest {
+  const given = first(value)?.trim().toLowerCase();
+  if (given === undefined || given === '') {
+    return { detail: byDefault ? 'answers' : 'none', required: false };
+  }
+  const detail = EXPLAIN_VALUES[given];
+  if (detail === undefined) {
+    throw new RequestValidationException([
+      {
+        loc: ['query', 'explain'],
+        msg: 'Input should be true, false or features',
+        type: 'enum',
+        input: first(value),
+        ctx: { expected: "'true', 'false' or 'features'" },
+      },
+    ]);
+  }
+  return { detail, required: detail !== 'none' };
+}
+
 /** Model choice and its errors, for the endpoints that run a model. */
 function RunsModel(): MethodDecorator {
   return applyDecorators(
+    ApiQuery({
+      name: 'explain',
+      required: false,
+      enum: ['true', 'false', 'features'],
+      description:
+        "Add `explanation`: each answer's contribution to the output (exact: logistic regression log-odds, or " +
+        "TreeSHAP on the forest probability); `features` adds the 29 model inputs' contributions. Default: " +
+        'EXPLAIN_BY_DEFAULT (false)',
+    }),
     ApiQuery({
       name: 'model_type',
       required: false,
@@ -68,7 +108,8 @@ function RunsModel(): MethodDecorator {
     ApiQuery({ name: 'model', required: false, description: 'Same as model_type' }),
     ApiBadRequestResponse({
       type: ErrorResponseDto,
-      description: 'Unknown model; the message lists the loaded ones',
+      description:
+        'Unknown model (the message lists the loaded ones), or `?explain=` with a model whose card cannot explain',
     }),
     ApiServiceUnavailableResponse({
       type: ErrorResponseDto,
@@ -95,8 +136,9 @@ export class PredictionController {
     @Body() body: unknown,
     @Query('model_type') modelType?: QueryValue,
     @Query('model') model?: QueryValue,
+    @Query('explain') explain?: QueryValue,
   ): Promise<PredictResponseDto> {
-    const result = await this.run(body, modelType, model);
+    const result = await this.run(body, modelType, model, explain);
     return timeStage('serialise', () => ({
       prediction: result.prediction,
       probability: result.probability,
@@ -105,6 +147,7 @@ export class PredictionController {
       threshold: result.threshold,
       model: result.model,
       transaction_id: transactionId(),
+      ...explanationOf(result),
     }));
   }
 
@@ -117,8 +160,9 @@ export class PredictionController {
     @Body() body: unknown,
     @Query('model_type') modelType?: QueryValue,
     @Query('model') model?: QueryValue,
+    @Query('explain') explain?: QueryValue,
   ): Promise<PredictProbaResponseDto> {
-    const result = await this.run(body, modelType, model);
+    const result = await this.run(body, modelType, model, explain);
     return timeStage('serialise', () => ({
       prediction: result.prediction,
       probabilities: result.probabilities,
@@ -127,6 +171,7 @@ export class PredictionController {
       threshold: result.threshold,
       model: result.model,
       transaction_id: transactionId(),
+      ...explanationOf(result),
     }));
   }
 
@@ -155,16 +200,23 @@ export class PredictionController {
     @Body() body: unknown,
     @Query('model_type') modelType?: QueryValue,
     @Query('model') model?: QueryValue,
+    @Query('explain') explain?: QueryValue,
   ): Promise<BatchResponseDto> {
+    const explaining = explainRequest(explain, this.config.model.explainByDefault);
     const validation = timeStage('validate', () => validateBatch(body, this.config.model.batchMaxRows));
     if (!validation.ok) {
       throw new RequestValidationException(validation.detail);
     }
-    const results = await this.predictions.predictBatch(validation.rows, first(modelType) ?? first(model));
-    const predictions = results.map(({ prediction, probability, risk_level }) => ({
-      prediction,
-      probability,
-      risk_level,
+    const results = await this.predictions.predictBatch(
+      validation.rows,
+      first(modelType) ?? first(model),
+      explaining,
+    );
+    const predictions = results.map((result) => ({
+      prediction: result.prediction,
+      probability: result.probability,
+      risk_level: result.risk_level,
+      ...explanationOf(result),
     }));
     const ctx = currentRequest();
     if (ctx) {
@@ -187,9 +239,15 @@ export class PredictionController {
     return { features: timeStage('feature_engineering', () => featuresByName(answers)) };
   }
 
-  private run(body: unknown, modelType: QueryValue, model: QueryValue): Promise<Prediction> {
+  private run(
+    body: unknown,
+    modelType: QueryValue,
+    model: QueryValue,
+    explain: QueryValue,
+  ): Promise<Prediction> {
+    const explaining = explainRequest(explain, this.config.model.explainByDefault);
     const answers = validated(body);
-    return this.predictions.predict(answers, first(modelType) ?? first(model));
+    return this.predictions.predict(answers, first(modelType) ?? first(model), explaining);
   }
 }
 
@@ -199,6 +257,11 @@ function validated(body: unknown): SurveyAnswers {
     throw new RequestValidationException(result.detail);
   }
   return result.answers;
+}
+
+/** `{explanation}` when the prediction was explained, nothing otherwise (the field is absent, not null). */
+function explanationOf({ explanation }: Prediction): Pick<Prediction, 'explanation'> {
+  return explanation ? { explanation } : {};
 }
 
 function transactionId(): string {

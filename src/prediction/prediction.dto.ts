@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { FEATURE_ORDER } from '../features/features';
+import { FEATURE_ORDER, INPUT_FIELDS } from '../features/features';
 import type { RiskLevel } from './risk-level';
 
 const MESSAGE = { positive: 'Prédiction positive', negative: 'Prédiction négative' } as const;
@@ -7,6 +7,57 @@ const MESSAGE = { positive: 'Prédiction positive', negative: 'Prédiction néga
 /** The reference's message for a decision. */
 export const predictionMessage = (prediction: 0 | 1): string =>
   prediction === 1 ? MESSAGE.positive : MESSAGE.negative;
+
+export class AnswerContributionDto {
+  @ApiProperty({ enum: INPUT_FIELDS, example: 'COUGHING' })
+  answer!: string;
+
+  @ApiProperty({ example: 1, description: 'The answer given' })
+  value!: number;
+
+  @ApiProperty({ example: 0.41, description: 'Its share of output − base_value, on the output scale' })
+  contribution!: number;
+}
+
+export class FeatureContributionDto {
+  @ApiProperty({ enum: FEATURE_ORDER, example: 'SMOKING_x_AGE' })
+  feature!: string;
+
+  @ApiProperty({ example: 65, description: 'The model input computed from the answers' })
+  value!: number;
+
+  @ApiProperty({ example: 0.12 })
+  contribution!: number;
+}
+
+export class ExplanationDto {
+  @ApiProperty({
+    enum: ['linear-exact+equal-split', 'tree-shap+equal-split'],
+    description:
+      'How the 29 inputs were credited (exact linear terms, or TreeSHAP), then how a derived input is shared ' +
+      'among its answers (equally)',
+  })
+  method!: string;
+
+  @ApiProperty({ enum: ['log_odds', 'probability'], description: 'The scale of every figure below' })
+  output_scale!: string;
+
+  @ApiProperty({ example: 1.52, description: 'The output for the training data (the mean patient)' })
+  base_value!: number;
+
+  @ApiProperty({ example: 2.98, description: 'The output for these answers: base_value + Σ contributions' })
+  output!: number;
+
+  @ApiProperty({ type: [AnswerContributionDto], description: 'The 15 answers, largest |contribution| first' })
+  contributions!: AnswerContributionDto[];
+
+  @ApiProperty({
+    type: [FeatureContributionDto],
+    required: false,
+    description: 'With `?explain=features`: the 29 model inputs, in model order',
+  })
+  features?: FeatureContributionDto[];
+}
 
 class PredictionBaseDto {
   @ApiProperty({ enum: [0, 1], example: 1, description: '1 when the positive-class probability ≥ threshold' })
@@ -18,22 +69,25 @@ class PredictionBaseDto {
   @ApiProperty({ enum: ['low', 'moderate', 'high'], description: 'low < 0.33 ≤ moderate < 0.66 ≤ high' })
   risk_level!: RiskLevel;
 
-  @ApiProperty({ example: 0.534087, description: "The model card's decision threshold" })
+  @ApiProperty({ example: 0.502073, description: "The model card's decision threshold" })
   threshold!: number;
 
   @ApiProperty({
-    example: 'logistic_regression@8fce7a50a056',
+    example: 'logistic_regression@20594a68a1e3',
     description: '<name>@<version> of the model used',
   })
   model!: string;
 
   @ApiProperty({ format: 'uuid', description: 'Also in the X-Transaction-Id header and the request log' })
   transaction_id!: string;
+
+  @ApiProperty({ type: ExplanationDto, required: false, description: 'With `?explain=true` or `features`' })
+  explanation?: ExplanationDto;
 }
 
 export class PredictResponseDto extends PredictionBaseDto {
   @ApiProperty({
-    example: 0.951429,
+    example: 0.965912,
     minimum: 0,
     maximum: 1,
     description: 'Probability of the positive class',
@@ -46,7 +100,7 @@ export class PredictProbaResponseDto extends PredictionBaseDto {
     type: [Number],
     minItems: 2,
     maxItems: 2,
-    example: [0.048571, 0.951429],
+    example: [0.034088, 0.965912],
     description: '[p(negative), p(positive)]',
   })
   probabilities!: [number, number];
@@ -67,7 +121,7 @@ export class BatchRowResultDto {
   prediction!: 0 | 1;
 
   @ApiProperty({
-    example: 0.951429,
+    example: 0.965912,
     minimum: 0,
     maximum: 1,
     description: 'Probability of the positive class',
@@ -76,16 +130,19 @@ export class BatchRowResultDto {
 
   @ApiProperty({ enum: ['low', 'moderate', 'high'] })
   risk_level!: RiskLevel;
+
+  @ApiProperty({ type: ExplanationDto, required: false, description: 'With `?explain=true` or `features`' })
+  explanation?: ExplanationDto;
 }
 
 export class BatchResponseDto {
   @ApiProperty({ type: [BatchRowResultDto], description: 'One per instance, in order' })
   predictions!: BatchRowResultDto[];
 
-  @ApiProperty({ example: 'logistic_regression@8fce7a50a056' })
+  @ApiProperty({ example: 'logistic_regression@20594a68a1e3' })
   model!: string;
 
-  @ApiProperty({ example: 0.534087 })
+  @ApiProperty({ example: 0.502073 })
   threshold!: number;
 
   @ApiProperty({ format: 'uuid', description: 'Also in X-Transaction-Id; every row is logged under it' })

@@ -1,44 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { currentRequest } from '../common/request-context';
 import { featureMatrix, SurveyAnswers } from '../features/features';
 import { LoadedModel, ModelRegistry } from '../model-pool/model-registry';
+import { ShadowService } from '../shadow/shadow.service';
 import { recordStage, timeStage } from '../profiling/stage-timer';
-import { RiskLevel, riskLevel } from './risk-level';
+import { decide, Prediction } from './prediction.decision';
 
-export interface Prediction {
-  /** 1 when `probability` ≥ `threshold`. */
-  prediction: 0 | 1;
-  /** Probability of the positive class (p1). */
-  probability: number;
-  probabilities: [number, number];
-  /** The model card's decision threshold. */
-  threshold: number;
-  risk_level: RiskLevel;
-  /** `<name>@<version>`. */
-  model: string;
-  model_name: string;
+/**
+ * Whether to explain: not at all, per answer (`?explain=true`), or per answer and per model input
+ * (`?explain=features`). `required`: the client asked (a model that cannot explain is then a 400); otherwise
+ * EXPLAIN_BY_DEFAULT asked, and such a model answers without an explanation.
+ */
+export interface ExplainRequest {
+  detail: 'none' | 'answers' | 'features';
+  required: boolean;
 }
 
-/** Six decimals, as the reference answered: a float32 carries no more, and the decision uses what is shown. */
-function roundProbability(p: number): number {
-  return Math.round(p * 1e6) / 1e6;
-}
+export const NO_EXPLANATION: ExplainRequest = { detail: 'none', required: false };
 
-/** The answer for one row's probabilities, decided at the card's threshold. */
-function decide(model: LoadedModel, rawP0: number, rawP1: number): Prediction {
-  const p0 = roundProbability(rawP0);
-  const p1 = roundProbability(rawP1);
-  const threshold = model.card.threshold.value;
-  return {
-    prediction: p1 >= threshold ? 1 : 0,
-    probability: p1,
-    probabilities: [p0, p1],
-    threshold,
-    risk_level: riskLevel(p1),
-    model: model.id,
-    model_name: model.name,
-  };
-}
+/** 400 for `?explain=` with a model whose card carries no explanation background. */
+export class ExplanationUnavailableException extends BadRequestException {}
 
 /**
  * Answers → features → a run of the model (micro-batched with the concurrent single predictions, or one run for a
@@ -47,43 +28,86 @@ function decide(model: LoadedModel, rawP0: number, rawP1: number): Prediction {
  */
 @Injectable()
 export class PredictionService {
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly shadow: ShadowService,
+  ) {}
 
   /** `modelName` picks a loaded model (default otherwise); an unknown one throws a 400 listing the loaded ones. */
-  async predict(answers: SurveyAnswers, modelName?: string): Promise<Prediction> {
-    const model = this.modelFor(modelName);
-    const row = timeStage('feature_engineering', () => featureMatrix([answers]));
-    const run = await model.batcher.predict(row);
-    recordStage('batch_wait', run.waitNs);
-    recordStage('pool_acquire', run.acquireNs);
-    recordStage('model_run', run.runNs);
-    const ctx = currentRequest();
-    if (ctx) {
-      ctx.batchSize = run.batchSize;
-    }
-    return decide(model, run.p0, run.p1);
+  predict(answers: SurveyAnswers, modelName?: string, explain = NO_EXPLANATION): Promise<Prediction> {
+    return this.registry.use(modelName, async (model) => {
+      this.note(model, explain);
+      const row = timeStage('feature_engineering', () => featureMatrix([answers]));
+      const run = await model.batcher.predict(row);
+      recordStage('batch_wait', run.waitNs);
+      recordStage('pool_acquire', run.acquireNs);
+      recordStage('model_run', run.runNs);
+      const ctx = currentRequest();
+      if (ctx) {
+        ctx.batchSize = run.batchSize;
+      }
+      const [result] = this.explained(model, [answers], [decide(model, run.p0, run.p1)], explain);
+      this.shadow.follow(model, [answers], [result]);
+      return result;
+    });
   }
 
   /** Every row from one run of the model, in order. */
-  async predictBatch(rows: readonly SurveyAnswers[], modelName?: string): Promise<Prediction[]> {
-    const model = this.modelFor(modelName);
-    const features = timeStage('feature_engineering', () => featureMatrix(rows));
-    const run = await model.pool.predictProba(features, rows.length);
-    recordStage('pool_acquire', run.acquireNs);
-    recordStage('model_run', run.runNs);
-    const ctx = currentRequest();
-    if (ctx) {
-      ctx.batchSize = rows.length;
-    }
-    return rows.map((_, i) => decide(model, run.probabilities[2 * i], run.probabilities[2 * i + 1]));
+  predictBatch(
+    rows: readonly SurveyAnswers[],
+    modelName?: string,
+    explain = NO_EXPLANATION,
+  ): Promise<Prediction[]> {
+    return this.registry.use(modelName, async (model) => {
+      this.note(model, explain);
+      const features = timeStage('feature_engineering', () => featureMatrix(rows));
+      const run = await model.pool.predictProba(features, rows.length);
+      recordStage('pool_acquire', run.acquireNs);
+      recordStage('model_run', run.runNs);
+      const ctx = currentRequest();
+      if (ctx) {
+        ctx.batchSize = rows.length;
+      }
+      const decided = rows.map((_, i) =>
+        decide(model, run.probabilities[2 * i], run.probabilities[2 * i + 1]),
+      );
+      const results = this.explained(model, rows, decided, explain);
+      this.shadow.follow(model, rows, results);
+      return results;
+    });
   }
 
-  private modelFor(modelName?: string): LoadedModel {
-    const model = this.registry.get(modelName);
+  /** Notes the model on the request, and refuses an explanation it cannot give before anything runs. */
+  private note(model: LoadedModel, explain: ExplainRequest): void {
     const ctx = currentRequest();
     if (ctx) {
       ctx.model = model.id;
     }
-    return model;
+    if (explain.required && !model.explain) {
+      throw new ExplanationUnavailableException(
+        `Model ${model.name} cannot explain its predictions: ${model.explainUnavailable}`,
+      );
+    }
+  }
+
+  private explained(
+    model: LoadedModel,
+    rows: readonly SurveyAnswers[],
+    results: Prediction[],
+    explain: ExplainRequest,
+  ): Prediction[] {
+    const explainer = model.explain;
+    if (explain.detail === 'none' || !explainer) {
+      return results;
+    }
+    return timeStage('explain', () =>
+      results.map((result, i) => {
+        const { features, ...perAnswer } = explainer(rows[i]);
+        return {
+          ...result,
+          explanation: explain.detail === 'features' ? { ...perAnswer, features } : perAnswer,
+        };
+      }),
+    );
   }
 }

@@ -7,6 +7,7 @@ import {
   LOGGED_PREVIEW_CHARS,
   pythonJson,
   RecordedCall,
+  splitExplanation,
 } from './log-entry.factory';
 
 describe(levelFor.name, () => {
@@ -156,5 +157,71 @@ describe(buildLogEntry.name, () => {
     const entry = buildLogEntry({ ...call, body: { k: padding }, result: { k: padding } });
     expect(entry.data.input_data).toEqual({ k: padding });
     expect(entry.data.result).toEqual({ k: padding });
+  });
+});
+
+describe(splitExplanation.name, () => {
+  const c = (answer: string, contribution: number) => ({ answer, value: 1, contribution });
+  const explanation = {
+    method: 'linear-exact+equal-split',
+    output_scale: 'log_odds',
+    base_value: 1.5,
+    output: 2.25,
+    contributions: [
+      c('COUGHING', 0.9),
+      c('AGE', -0.5),
+      c('SMOKING', 0.4),
+      c('GENDER', -0.3),
+      c('FATIGUE', 0.2),
+      c('ANXIETY', 0.1),
+      c('ALLERGY', -0.05),
+      c('WHEEZING', -0.01),
+      c('PEER_PRESSURE', 0),
+    ],
+  };
+
+  it('keeps the three answers that raised and the three that lowered the output most, largest first', () => {
+    const { result, explanation: kept } = splitExplanation({ prediction: 1, explanation });
+    expect(result).toEqual({ prediction: 1 });
+    expect(kept).toEqual({
+      method: 'linear-exact+equal-split',
+      output_scale: 'log_odds',
+      base_value: 1.5,
+      output: 2.25,
+      raising: [c('COUGHING', 0.9), c('SMOKING', 0.4), c('FATIGUE', 0.2)],
+      lowering: [c('AGE', -0.5), c('GENDER', -0.3), c('ALLERGY', -0.05)],
+    });
+  });
+
+  it('leaves a result without an explanation as it is', () => {
+    const result = { prediction: 0, explanation: 'not an object' };
+    expect(splitExplanation(result)).toEqual({ result, explanation: null });
+    expect(splitExplanation(null)).toEqual({ result: null, explanation: null });
+  });
+
+  it('puts it into the entry instead of the result, and keeps it out of the message', () => {
+    const entry = buildLogEntry({
+      transactionId: 'tx',
+      method: 'POST',
+      path: '/predict',
+      statusCode: 200,
+      latencyNs: 1_000_000n,
+      body: EXAMPLE_REQUEST,
+      result: { prediction: 1, explanation },
+      model: 'm@1',
+      metrics: null,
+      shadow: { model: 'rf@2', status: 'ok', prediction: 0, probability: 0.4, agrees: false },
+      at: new Date(),
+    });
+    expect(entry.data.result).toEqual({ prediction: 1 });
+    expect(entry.data.explanation?.raising).toHaveLength(3);
+    expect(entry.data.shadow).toEqual({
+      model: 'rf@2',
+      status: 'ok',
+      prediction: 0,
+      probability: 0.4,
+      agrees: false,
+    });
+    expect(entry.message).toMatch(/ - Result: {"prediction": 1}$/);
   });
 });

@@ -1,6 +1,13 @@
 import { canonicalField, INPUT_FIELDS } from '../features/features';
 import { v7 as uuidv7 } from 'uuid';
-import type { LogEntry, LogLevel, PerformanceMetrics } from '../log-store/log-entry';
+import type {
+  LogEntry,
+  LoggedContribution,
+  LoggedExplanation,
+  LogLevel,
+  PerformanceMetrics,
+  ShadowOutcome,
+} from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
 
 /** What the recorder knows about an answered call. */
@@ -18,6 +25,8 @@ export interface RecordedCall {
   result: unknown;
   model: string | null;
   metrics: PerformanceMetrics | null;
+  /** With SHADOW_MODEL: the shadow model's answer to this row. */
+  shadow?: ShadowOutcome;
   /** When the response ended. */
   at: Date;
 }
@@ -102,16 +111,54 @@ function truncatedResult(json: string): Record<string, unknown> {
   return { _truncated: { json_chars: json.length, preview: json.slice(0, LOGGED_PREVIEW_CHARS) } };
 }
 
+/** Answers an entry keeps on each side of an explanation. */
+export const LOGGED_CONTRIBUTIONS = 3;
+
+/**
+ * A result without its explanation, and what the entry keeps of that explanation: the answers that raised and
+ * lowered the output most (the response's contributions are sorted by size), so entries stay small.
+ */
+export function splitExplanation(result: unknown): {
+  result: unknown;
+  explanation: LoggedExplanation | null;
+} {
+  if (!isPlainObject(result) || !isPlainObject(result.explanation)) {
+    return { result, explanation: null };
+  }
+  const { explanation: e, ...rest } = result;
+  const contributions = (Array.isArray(e.contributions) ? e.contributions : []).filter(
+    (c): c is LoggedContribution => isPlainObject(c) && typeof c.contribution === 'number',
+  );
+  const kept = (sign: 1 | -1): LoggedContribution[] =>
+    contributions
+      .filter((c) => sign * c.contribution > 0)
+      .sort((a, b) => sign * (b.contribution - a.contribution))
+      .slice(0, LOGGED_CONTRIBUTIONS)
+      .map(({ answer, value, contribution }) => ({ answer, value, contribution }));
+  return {
+    result: rest,
+    explanation: {
+      method: String(e.method),
+      output_scale: String(e.output_scale),
+      base_value: Number(e.base_value),
+      output: Number(e.output),
+      raising: kept(1),
+      lowering: kept(-1),
+    },
+  };
+}
+
 export function buildLogEntry(call: RecordedCall): LogEntry {
   // Rounded once, so the message's two decimals are always those of latency_ms.
   const latencyMs = Math.round(Number(call.latencyNs) / 1e3) / 1e3;
+  const explained = splitExplanation(call.result);
   let input = canonicalInput(call.body);
   let inputJson = pythonJson(input);
   if (input !== null && inputJson.length > LOGGED_JSON_MAX_CHARS) {
     input = truncatedInput(input, inputJson.length);
     inputJson = pythonJson(input);
   }
-  let result = call.result === undefined ? null : call.result;
+  let result = explained.result === undefined ? null : explained.result;
   let resultJson = pythonJson(result);
   if (resultJson.length > LOGGED_JSON_MAX_CHARS) {
     result = truncatedResult(resultJson);
@@ -136,6 +183,8 @@ export function buildLogEntry(call: RecordedCall): LogEntry {
       result,
       model: call.model,
       performance_metrics: call.metrics,
+      ...(explained.explanation ? { explanation: explained.explanation } : {}),
+      ...(call.shadow ? { shadow: call.shadow } : {}),
     },
   };
 }

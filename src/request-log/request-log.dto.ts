@@ -86,11 +86,11 @@ class LogEntryDataDto {
 
   @ApiProperty({
     description: 'The response body (the error body for failed calls)',
-    example: { prediction: 1, probability: 0.951429, message: 'Prédiction positive' },
+    example: { prediction: 1, probability: 0.965912, message: 'Prédiction positive' },
   })
   result!: unknown;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'logistic_regression@8fce7a50a056' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'logistic_regression@20594a68a1e3' })
   model!: string | null;
 
   @ApiPropertyOptional({ type: PerformanceMetricsDto, nullable: true })

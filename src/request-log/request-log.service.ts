@@ -83,6 +83,8 @@ export class RequestLogService implements OnModuleDestroy {
   /** LOG_REQUESTS: false makes no entry at all. */
   private readonly enabled: boolean;
   private recordFailures = 0;
+  /** Entries waiting for a V8 profile to stop or a shadow run (afterResponse) before they are built. */
+  private readonly deferred = new Set<Promise<void>>();
 
   constructor(
     config: AppConfig,
@@ -165,6 +167,7 @@ export class RequestLogService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.deferred);
     this.sampler?.close();
     const unwritten = await this.buffer.close(SHUTDOWN_FLUSH_MS);
     if (unwritten > 0) {
@@ -191,7 +194,8 @@ export class RequestLogService implements OnModuleDestroy {
         body: row.input,
         result: row.result,
         metrics: i === 0 ? metrics : null,
-      })) ?? [{ body: req.body as unknown, result: ctx.loggedResult, metrics }];
+        shadow: ctx.shadow?.[i],
+      })) ?? [{ body: req.body as unknown, result: ctx.loggedResult, metrics, shadow: ctx.shadow?.[0] }];
       for (const call of calls) {
         this.buffer.push(
           storedEntry(
@@ -205,26 +209,31 @@ export class RequestLogService implements OnModuleDestroy {
               result: this.keepInputs ? call.result : withoutInputs(call.result),
               model: ctx.model ?? null,
               metrics: call.metrics,
+              shadow: call.shadow,
               at,
             }),
           ),
         );
       }
     };
-    if (!watched.sample) {
+    const after = ctx.afterResponse;
+    if (!watched.sample && !after) {
       record();
       return;
     }
-    watched.sample
+    const recorded = (watched.sample ?? Promise.resolve(undefined))
       .then((sample) => sample?.stop())
       .then((sampled) => {
         if (metrics && sampled) {
           metrics.function_calls = sampled.functionCalls;
           metrics.top_functions = sampled.topFunctions;
         }
-        record();
+        return after?.();
       })
-      .catch((error: unknown) => this.recordFailed(error));
+      .then(record)
+      .catch((error: unknown) => this.recordFailed(error))
+      .finally(() => this.deferred.delete(recorded));
+    this.deferred.add(recorded);
   }
 
   private recordFailed(error: unknown): void {

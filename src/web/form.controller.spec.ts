@@ -4,7 +4,8 @@ import { createTestApp } from '../../test/e2e/support/test-app';
 import { MODELS, predictionOf } from '../../test/fixtures/form-page';
 import { TemporarilyUnavailableException } from '../common/api-errors';
 import type { SurveyAnswers } from '../features/features';
-import { Prediction, PredictionService } from '../prediction/prediction.service';
+import type { Prediction } from '../prediction/prediction.decision';
+import { PredictionService } from '../prediction/prediction.service';
 import { FormController } from './form.controller';
 
 const FORM = 'AGE=58&GENDER=0&ANXIETY=on&FATIGUE=on&ALLERGY=on&WHEEZING=on&model=random_forest';
@@ -38,6 +39,7 @@ describe(FormController.name, () => {
     expect(predict.mock.calls[0]).toEqual([
       expect.objectContaining({ AGE: 58, GENDER: 0, ANXIETY: 1, FATIGUE: 1, SMOKING: 0, 'CHEST PAIN': 0 }),
       'random_forest',
+      { detail: 'answers', required: false },
     ]);
     expect(res.type).toBe('text/html');
     expect(res.text).toContain('Risque de cancer du poumon : MODÉRÉ');

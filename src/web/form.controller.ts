@@ -14,7 +14,8 @@ import { currentRequest, RequestContext, requestContextOf } from '../common/requ
 import { ServiceDescriptionDto } from '../info/info.dto';
 import { InfoService } from '../info/info.service';
 import { ModelRegistry } from '../model-pool/model-registry';
-import { Prediction, PredictionService } from '../prediction/prediction.service';
+import type { Prediction } from '../prediction/prediction.decision';
+import { ExplainRequest, PredictionService } from '../prediction/prediction.service';
 import { timeStage } from '../profiling/stage-timer';
 import { Language, LANGUAGES, resolveLanguage } from './form.i18n';
 import { FormProblem, FormValues, readFormSubmission } from './form.submission';
@@ -40,6 +41,9 @@ interface PageState {
   prediction?: Prediction;
   failure?: FormFailure;
 }
+
+/** The page always says what weighs most, when the model can explain (its card carries the background). */
+const FORM_EXPLANATION: ExplainRequest = { detail: 'answers', required: false };
 
 /**
  * The form page at `/` for browsers (GET `/` stays the JSON description for API clients), and its submission: a
@@ -94,7 +98,7 @@ export class FormController {
     }
     let prediction: Prediction;
     try {
-      prediction = await this.predictions.predict(submission.answers, submission.model);
+      prediction = await this.predictions.predict(submission.answers, submission.model, FORM_EXPLANATION);
     } catch (error) {
       if (error instanceof TemporarilyUnavailableException) {
         res.set('Retry-After', String(error.retryAfterSeconds));

@@ -103,6 +103,17 @@ const fr = {
     negative: 'Négative (probabilité < seuil)',
   },
   transactionId: 'Identifiant de transaction',
+  drivers: {
+    heading: 'Ce qui pèse le plus',
+    raising: 'Augmente le risque',
+    lowering: 'Diminue le risque',
+    none: 'Aucune réponse ne le diminue.',
+    answered: { yes: 'oui', no: 'non' },
+    note:
+      "Part de chaque réponse dans l'écart à un patient moyen des données d'entraînement ({method}). Ce sont des " +
+      'associations observées dans une enquête, pas des causes.',
+    methods: { log_odds: 'en log-odds', probability: 'en points de probabilité' },
+  },
   disclaimerTitle: 'Usage éducatif',
   disclaimer:
     'Cette estimation statistique ne remplace pas un diagnostic médical. En cas de doute, consultez un ' +
@@ -197,6 +208,17 @@ const en: Messages = {
     negative: 'Negative (probability < threshold)',
   },
   transactionId: 'Transaction id',
+  drivers: {
+    heading: 'What weighs most',
+    raising: 'Raises the risk',
+    lowering: 'Lowers the risk',
+    none: 'No answer lowers it.',
+    answered: { yes: 'yes', no: 'no' },
+    note:
+      "Each answer's share of the gap from an average patient of the training data ({method}). These are " +
+      'associations seen in a survey, not causes.',
+    methods: { log_odds: 'in log-odds', probability: 'in probability points' },
+  },
   disclaimerTitle: 'Educational use',
   disclaimer:
     'This statistical estimate does not replace a medical diagnosis. If in doubt, consult a health professional.',

@@ -1,4 +1,6 @@
 import { MODELS, predictionOf } from '../../test/fixtures/form-page';
+import type { AnswerContribution } from '../explanation/explanation.answers';
+import type { Prediction } from '../prediction/prediction.decision';
 import { BINARY_FIELDS, INPUT_FIELDS } from '../features/features';
 import { Language } from './form.i18n';
 import { readFormSubmission } from './form.submission';
@@ -161,7 +163,7 @@ describe(`${ViewEngine.name}: the form page`, () => {
     expect(text).toMatch(/87,3\s%/);
     expect(text).toContain('0% (Faible) 50% (Modéré) 100% (Élevé)');
     expect(text).toContain('Régression logistique logistic_regression@0123456789ab');
-    expect(text).toMatch(/Seuil de décision 53,4\s%/);
+    expect(text).toMatch(/Seuil de décision 50,2\s%/);
     expect(text).toContain('6c1a2d9e-0000-4000-8000-000000000001');
     expect(text).toContain('ne remplace pas un diagnostic médical');
     expect(result).toContain('class="risk-banner risk-banner--high"');
@@ -169,6 +171,65 @@ describe(`${ViewEngine.name}: the form page`, () => {
     expect(
       tags(result, 'svg').some((s) => attr(s, 'role') === 'img' && /87,3/.test(attr(s, 'aria-label') ?? '')),
     ).toBe(true);
+  });
+
+  describe('what weighs most', () => {
+    const c = (answer: string, value: number, contribution: number) => ({ answer, value, contribution });
+    const explained = (contributions: ReturnType<typeof c>[]): Prediction => ({
+      ...predictionOf(0.873449),
+      explanation: {
+        method: 'linear-exact+equal-split',
+        output_scale: 'log_odds',
+        base_value: 1.2,
+        output: 1.2 + contributions.reduce((a, x) => a + x.contribution, 0),
+        contributions: contributions as AnswerContribution[],
+      },
+    });
+    const prediction = explained([
+      c('COUGHING', 1, 0.9),
+      c('AGE', 72, 0.6),
+      c('SMOKING', 1, 0.5),
+      c('CHEST PAIN', 1, 0.25),
+      c('GENDER', 0, -0.4),
+      c('ALLERGY', 0, -0.3),
+      c('WHEEZING', 0, -0.1),
+      c('FATIGUE', 0, -0.05),
+    ]);
+    const drivers = (html: string): { raising: string[]; lowering: string[] } => {
+      const section = /<section class="drivers"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+      const items = (list: string): string[] =>
+        (
+          new RegExp(`data-${list}>([\\s\\S]*?)</ul>`).exec(section)?.[1].match(/<li[^>]*>[^<]*<\/li>/g) ?? []
+        ).map(textOf);
+      return { raising: items('raising'), lowering: items('lowering') };
+    };
+
+    it('names up to three answers that raised and three that lowered the risk, in French', () => {
+      const html = render({ prediction });
+      expect(textOf(byId(html, 'drivers-title'))).toBe('Ce qui pèse le plus');
+      expect(drivers(html)).toEqual({
+        raising: ['Toux persistante', 'Âge : 72 ans', 'Fumeur'],
+        lowering: ['Genre : Féminin', 'Allergies : non', 'Respiration sifflante : non'],
+      });
+      expect(textOf(html)).toContain('pas des causes');
+    });
+
+    it('in English too', () => {
+      const html = render({ lang: 'en', prediction });
+      expect(textOf(byId(html, 'drivers-title'))).toBe('What weighs most');
+      expect(drivers(html)).toEqual({
+        raising: ['Persistent cough', 'Age: 72 years', 'Smoker'],
+        lowering: ['Gender: Female', 'Allergies: no', 'Wheezing: no'],
+      });
+      expect(textOf(html)).toContain('not causes');
+    });
+
+    it('says so when no answer lowered it, and shows nothing without an explanation', () => {
+      const html = render({ prediction: explained([c('COUGHING', 1, 0.9)]) });
+      expect(drivers(html)).toEqual({ raising: ['Toux persistante'], lowering: [] });
+      expect(textOf(html)).toContain('Aucune réponse ne le diminue.');
+      expect(render({ prediction: predictionOf(0.873449) })).not.toContain('class="drivers"');
+    });
   });
 
   it('keeps the answers posted and shows the ticked-boxes rule beside the boxes, in both languages', () => {

@@ -1,6 +1,7 @@
 import type { InputField } from '../features/features';
 import type { ModelSummary } from '../model-pool/model-registry';
-import type { Prediction } from '../prediction/prediction.service';
+import type { AnswerContribution } from '../explanation/explanation.answers';
+import type { Prediction } from '../prediction/prediction.decision';
 import type { RiskLevel } from '../prediction/risk-level';
 import { format, Language, LANGUAGES, LOCALES, Messages, MESSAGES } from './form.i18n';
 import {
@@ -70,7 +71,25 @@ export interface ResultView {
   threshold: string;
   decision: string;
   transactionId: string;
+  /** The answers that raised and lowered the output most (up to DRIVERS each), worded; null without one. */
+  drivers: DriversView | null;
 }
+
+export interface DriversView {
+  raising: DriverView[];
+  lowering: DriverView[];
+  note: string;
+}
+
+export interface DriverView {
+  /** `Toux persistante`, `Âge : 65 ans`, `Fumeur : non`. */
+  text: string;
+  /** The contribution, signed, on the explanation's scale (for the title attribute). */
+  amount: string;
+}
+
+/** Answers shown on each side of the explanation. */
+export const DRIVERS = 3;
 
 /** Everything the templates show, already worded and formatted: the templates hold no logic but loops and ifs. */
 export interface FormPageModel {
@@ -161,6 +180,43 @@ function resultView(
     threshold: percent(lang, p.threshold),
     decision: p.prediction === 1 ? t.decisions.positive : t.decisions.negative,
     transactionId,
+    drivers: p.explanation ? driversView(t, lang, p.explanation) : null,
+  };
+}
+
+/**
+ * An answer in words: a ticked box by its label alone when it raised the risk (`Toux persistante`), otherwise with
+ * its value (`Fumeur : non`); the age with its unit, the gender by name.
+ */
+function answerText(t: Messages, lang: Language, c: AnswerContribution): string {
+  const label = t.fields[c.answer];
+  const separator = lang === 'fr' ? ' : ' : ': ';
+  if (c.answer === 'AGE') {
+    return `${label}${separator}${c.value} ${t.ageUnit}`;
+  }
+  if (c.answer === 'GENDER') {
+    return `${label}${separator}${c.value === 1 ? t.genders.male : t.genders.female}`;
+  }
+  if (c.value === 1 && c.contribution > 0) {
+    return label;
+  }
+  return `${label}${separator}${c.value === 1 ? t.drivers.answered.yes : t.drivers.answered.no}`;
+}
+
+function driversView(t: Messages, lang: Language, e: NonNullable<Prediction['explanation']>): DriversView {
+  const side = (sign: 1 | -1): DriverView[] =>
+    e.contributions
+      .filter((c) => sign * c.contribution > 0)
+      .sort((a, b) => sign * (b.contribution - a.contribution))
+      .slice(0, DRIVERS)
+      .map((c) => ({
+        text: answerText(t, lang, c),
+        amount: `${c.contribution > 0 ? '+' : '−'}${decimal(lang, Math.abs(c.contribution))}`,
+      }));
+  return {
+    raising: side(1),
+    lowering: side(-1),
+    note: format(t.drivers.note, { method: t.drivers.methods[e.output_scale] }),
   };
 }
 

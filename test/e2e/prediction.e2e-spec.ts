@@ -92,10 +92,11 @@ describe('prediction API (e2e)', () => {
     });
   });
 
+  // The forest's threshold (0.59) is far enough from 0.5 for answers to fall between them.
   it('decides with the card threshold, not 0.5, and bands risk at 0.33 and 0.66', async () => {
     const rows = candidates();
-    const p1s = await directP1('logistic_regression', rows);
-    const threshold = LR.threshold.value;
+    const p1s = await directP1('random_forest', rows);
+    const threshold = RF.threshold.value;
     // Clear of every boundary, so float noise cannot flip an expectation.
     const clear = (p: number): boolean => [threshold, 0.5, 0.33, 0.66].every((b) => Math.abs(p - b) > 1e-3);
     const disagree = p1s.findIndex((p) => clear(p) && p >= threshold !== p >= 0.5);
@@ -106,7 +107,7 @@ describe('prediction API (e2e)', () => {
     ];
     for (const i of picks) {
       expect(i).toBeGreaterThanOrEqual(0);
-      const res = await request(url).post('/predict').send(rows[i]).expect(200);
+      const res = await request(url).post('/predict?model=random_forest').send(rows[i]).expect(200);
       expect(res.body.probability).toBeCloseTo(p1s[i], 6);
       expect(res.body.prediction).toBe(p1s[i] >= threshold ? 1 : 0);
       expect(res.body.risk_level).toBe(p1s[i] < 0.33 ? 'low' : p1s[i] < 0.66 ? 'moderate' : 'high');

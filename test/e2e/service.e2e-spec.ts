@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { PACKAGE } from '../../src/common/package-info';
+import { RequestLogService } from '../../src/request-log/request-log.service';
 import { close, createTestApp, listen } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -102,6 +103,8 @@ describe('service endpoints (e2e)', () => {
   it.each(['/', '/health', '/models', '/models/types', '/pool/stats', '/info'])(
     'GET /api%s answers as GET %s',
     async (path) => {
+      // /health counts the log entries still buffered: the calls of the previous tests must be written first.
+      await app.get(RequestLogService).drain();
       const plain = await request(url).get(path).expect(200);
       const alias = await request(url).get(`/api${path}`).expect(200);
       expect(alias.body).toEqual(plain.body);
@@ -150,7 +153,11 @@ describe('service endpoints (e2e)', () => {
       AGE: 65,
       'CHEST PAIN': 1,
     });
-    expect(predict.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['model', 'model_type']);
+    expect(predict.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'explain',
+      'model',
+      'model_type',
+    ]);
     const schemas = doc.components.schemas;
     expect(Object.keys(schemas.PredictRequestDto.properties)).toHaveLength(15);
     expect(schemas.PredictRequestDto.properties.AGE).toMatchObject({
@@ -159,7 +166,20 @@ describe('service endpoints (e2e)', () => {
       maximum: 120,
     });
     expect(Object.keys(schemas.PredictResponseDto.properties).sort()).toEqual(
-      ['message', 'model', 'prediction', 'probability', 'risk_level', 'threshold', 'transaction_id'].sort(),
+      [
+        'explanation',
+        'message',
+        'model',
+        'prediction',
+        'probability',
+        'risk_level',
+        'threshold',
+        'transaction_id',
+      ].sort(),
+    );
+    expect(schemas.PredictResponseDto.required).not.toContain('explanation');
+    expect(Object.keys(schemas.ExplanationDto.properties).sort()).toEqual(
+      ['base_value', 'contributions', 'features', 'method', 'output', 'output_scale'].sort(),
     );
     expect(schemas.ValidationErrorResponseDto.properties.detail).toMatchObject({ type: 'array' });
   });

@@ -4,7 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { close, createTestApp, listen, ROOT } from '../e2e/support/test-app';
+import type { InputField } from '../../src/features/features';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { MESSAGES } from '../../src/web/form.i18n';
 import { launchChromium } from '../support/browser';
 
 /** Screenshots for people to look at (gitignored). */
@@ -202,6 +204,43 @@ describe('form page in Chromium (integration)', () => {
     await screenshot(page, 'form-phone.png');
     await page.context().close();
   });
+
+  it.each(['fr', 'en'] as const)(
+    'says which answers weighed most (%s), without JavaScript, as the API explains it',
+    async (lang) => {
+      const page = await open({ javaScriptEnabled: false, path: `/?lang=${lang}`, locale: lang });
+      await fillExample(page, lang);
+      await page.getByRole('button', { name: SUBMIT[lang] }).click();
+      await page.waitForURL(/#result$/);
+      const res = await fetch(`${base}/predict?explain=true`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(EXAMPLE.json),
+      });
+      const { explanation } = (await res.json()) as {
+        explanation: { contributions: { answer: InputField; contribution: number }[] };
+      };
+      const top = (sign: 1 | -1): string[] =>
+        explanation.contributions
+          .filter((c) => sign * c.contribution > 0)
+          .sort((a, b) => sign * (b.contribution - a.contribution))
+          .slice(0, 3)
+          .map((c) => MESSAGES[lang].fields[c.answer]);
+      const drivers = page.locator('[data-drivers]');
+      expect(await drivers.locator('h3').textContent()).toBe(MESSAGES[lang].drivers.heading);
+      const shown = async (list: string): Promise<string[]> =>
+        (await drivers.locator(`[data-${list}] li`).allTextContents()).map((text) => text.trim());
+      const raising = await shown('raising');
+      const lowering = await shown('lowering');
+      expect(raising.length).toBeGreaterThan(0);
+      // Each line names the answer (with its value where it is not a ticked box that raised the risk).
+      expect(raising.map((text, i) => text.startsWith(top(1)[i]))).toEqual(raising.map(() => true));
+      expect(lowering.map((text, i) => text.startsWith(top(-1)[i]))).toEqual(lowering.map(() => true));
+      expect(await drivers.isVisible()).toBe(true);
+      await screenshot(page, `form-explanation-${lang}.png`);
+      await page.context().close();
+    },
+  );
 
   it('refuses fewer than 3 ticked boxes with the reference message, with and without JavaScript', async () => {
     const noScript = await open({ javaScriptEnabled: false });
