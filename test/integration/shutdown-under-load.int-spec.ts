@@ -27,66 +27,85 @@ describe('SIGTERM under load', () => {
     await redis.quit();
   });
 
-  it('finishes every accepted request with a 2xx, resets none, exits 0 and loses no log entry', async () => {
-    const service = startService({
-      REDIS_HOST,
-      REDIS_PORT: String(REDIS_PORT),
-      REDIS_DB: String(DB),
-      REDIS_LOGS_KEY: `${keys.prefix}:view`,
-      REDIS_LOG_STREAM_KEY: `${keys.prefix}:stream`,
-      REDIS_LOGS_MAX_SIZE: '100000',
-      RATE_LIMIT_PER_MINUTE: '0',
-      MODEL_POOL_SIZE: '2',
-    });
-    const url = await service.url;
+  it.each([
+    ['', {}],
+    // Entries then wait for the shadow run after the response: none may be lost at shutdown either.
+    [' (explaining, with a shadow model)', { EXPLAIN_BY_DEFAULT: 'true', SHADOW_MODEL: 'random_forest' }],
+  ] as [string, Record<string, string>][])(
+    'finishes every accepted request with a 2xx, resets none, exits 0 and loses no log entry%s',
+    async (label, env) => {
+      const stream = `${keys.prefix}:stream${label ? ':shadow' : ''}`;
+      const service = startService({
+        REDIS_HOST,
+        REDIS_PORT: String(REDIS_PORT),
+        REDIS_DB: String(DB),
+        REDIS_LOGS_KEY: `${keys.prefix}:view${label ? ':shadow' : ''}`,
+        REDIS_LOG_STREAM_KEY: stream,
+        REDIS_LOGS_MAX_SIZE: '100000',
+        RATE_LIMIT_PER_MINUTE: '0',
+        MODEL_POOL_SIZE: '2',
+        ...env,
+      });
+      const url = await service.url;
 
-    const outcomes: Outcome[] = [];
-    let signalled = false;
-    const client = async (n: number): Promise<void> => {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      for (let i = 0; ; i += 1) {
-        const outcome = await postPrediction(url, agent, `c${n}-${i}`);
-        outcomes.push(outcome);
-        // Once the server has stopped accepting, a client finds no one listening: its run is over.
-        if (outcome.error !== undefined && signalled) {
-          break;
+      const outcomes: Outcome[] = [];
+      let signalled = false;
+      const client = async (n: number): Promise<void> => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        for (let i = 0; ; i += 1) {
+          const outcome = await postPrediction(url, agent, `c${n}-${i}`);
+          outcomes.push(outcome);
+          // Once the server has stopped accepting, a client finds no one listening: its run is over.
+          if (outcome.error !== undefined && signalled) {
+            break;
+          }
         }
+        agent.destroy();
+      };
+      const clients = Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      signalled = true;
+      service.child.kill('SIGTERM');
+      await clients;
+      const exit = await service.exit;
+
+      const answered = outcomes.filter((o) => o.status !== undefined);
+      const failed = outcomes.filter((o) => o.error !== undefined);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(answered.length).toBeGreaterThan(CLIENTS);
+      expect(answered.filter((o) => o.status !== 200)).toEqual([]);
+      // The requests in progress when the signal came were answered with Connection: close.
+      expect(answered.some((o) => o.closing)).toBe(true);
+      // Requests that got no answer are those the server never accepted: refused, or sent on a socket it was
+      // closing while idle. None of them is in the log: no accepted request was reset.
+      expect(failed.every((o) => ['ECONNREFUSED', 'ECONNRESET', 'socket hang up'].includes(o.error!))).toBe(
+        true,
+      );
+
+      const entries = (await redis.xrange(stream, '-', '+')).map(
+        ([, fields]) => JSON.parse(fields[1]) as LogEntry,
+      );
+      const logged = entries.map((entry) => entry.data.transaction_id);
+      if (env.SHADOW_MODEL) {
+        expect(entries.filter((e) => !e.data.explanation || !e.data.shadow)).toEqual([]);
+        expect(entries.filter((e) => e.data.shadow?.status === 'ok').length).toBeGreaterThan(0);
       }
-      agent.destroy();
-    };
-    const clients = Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    signalled = true;
-    service.child.kill('SIGTERM');
-    await clients;
-    const exit = await service.exit;
-
-    const answered = outcomes.filter((o) => o.status !== undefined);
-    const failed = outcomes.filter((o) => o.error !== undefined);
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(answered.length).toBeGreaterThan(CLIENTS);
-    expect(answered.filter((o) => o.status !== 200)).toEqual([]);
-    // The requests in progress when the signal came were answered with Connection: close.
-    expect(answered.some((o) => o.closing)).toBe(true);
-    // Requests that got no answer are those the server never accepted: refused, or sent on a socket it was
-    // closing while idle. None of them is in the log: no accepted request was reset.
-    expect(failed.every((o) => ['ECONNREFUSED', 'ECONNRESET', 'socket hang up'].includes(o.error!))).toBe(
-      true,
-    );
-
-    const logged = (await redis.xrange(`${keys.prefix}:stream`, '-', '+')).map(
-      ([, fields]) => (JSON.parse(fields[1]) as LogEntry).data.transaction_id,
-    );
-    const loggedIds = new Set(logged);
-    expect(logged.length).toBe(loggedIds.size);
-    expect(answered.filter((o) => !loggedIds.has(o.id))).toEqual([]);
-    expect(failed.filter((o) => loggedIds.has(o.id))).toEqual([]);
-    expect(loggedIds.size).toBe(answered.length);
-    expect(service.output()).toMatch(/SIGTERM: not ready any more[\s\S]*Stopped/);
-    process.stdout.write(
-      `SIGTERM under ${CLIENTS} clients: ${answered.length} answered (all 200, ${answered.filter((o) => o.closing).length} ` +
-        `with Connection: close), ${failed.length} not accepted after the signal ` +
-        `(${[...new Set(failed.map((o) => o.error))].join(', ')}), ${loggedIds.size} entries in Redis, exit ${exit.code}\n`,
-    );
-  }, 120_000);
+      const loggedIds = new Set(logged);
+      expect(logged.length).toBe(loggedIds.size);
+      expect(answered.filter((o) => !loggedIds.has(o.id))).toEqual([]);
+      expect(failed.filter((o) => loggedIds.has(o.id))).toEqual([]);
+      expect(loggedIds.size).toBe(answered.length);
+      expect(service.output()).toMatch(/SIGTERM: not ready any more[\s\S]*Stopped/);
+      process.stdout.write(
+        `SIGTERM under ${CLIENTS} clients${label}: ${answered.length} answered (all 200, ${answered.filter((o) => o.closing).length} ` +
+          `with Connection: close), ${failed.length} not accepted after the signal ` +
+          `(${[...new Set(failed.map((o) => o.error))].join(', ')}), ${loggedIds.size} entries in Redis, exit ${exit.code}` +
+          (env.SHADOW_MODEL
+            ? `; shadow ${['ok', 'dropped', 'failed'].map((s) => `${s} ${entries.filter((e) => e.data.shadow?.status === s).length}`).join(', ')}`
+            : '') +
+          '\n',
+      );
+    },
+    120_000,
+  );
 });
