@@ -161,8 +161,12 @@ export class RequestLogService implements OnModuleDestroy {
     };
   }
 
-  /** Resolves once every entry recorded so far has been written (when the store answers). For tests and benches. */
-  drain(): Promise<void> {
+  /**
+   * Resolves once every entry recorded so far, including those waiting for a profile or a shadow run, has been
+   * written (when the store answers). For tests and benches.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.deferred);
     return this.buffer.drain();
   }
 

@@ -38,6 +38,7 @@ describe('shadow model (e2e)', () => {
   afterAll(() => close(app));
 
   it('runs every prediction through the shadow model too, into the log entry, and compares them', async () => {
+    const before = (await loggedEntries(app, 0)).length;
     const served: { transaction_id: string; prediction: number; probability: number }[] = [];
     for (const row of ROWS) {
       const res = await request(url).post('/predict').send(row).expect(200);
@@ -45,7 +46,7 @@ describe('shadow model (e2e)', () => {
       served.push(res.body);
     }
     // Entries are written once their shadow run is done, not necessarily in the order of the requests.
-    const logged = await loggedEntries(app, ROWS.length);
+    const logged = await loggedEntries(app, before + ROWS.length);
     const entries = served.map((s) => logged.find((e) => e.data.transaction_id === s.transaction_id)!);
     const expected = await forestP1(ROWS);
     const threshold = (await request(url).get('/models').expect(200)).body.models.find(
@@ -82,6 +83,18 @@ describe('shadow model (e2e)', () => {
       (compare.body.disagreements as { transaction_id: string }[]).map((d) => d.transaction_id).sort(),
     ).toEqual(disagreeing.map((d) => d.transaction_id).sort());
   });
+});
+
+describe('shadow model, other calls (e2e)', () => {
+  let app: NestExpressApplication;
+  let url: string;
+
+  // Apart from the comparison above, whose window must hold its predictions alone.
+  beforeAll(async () => {
+    app = await createTestApp({ env: { SHADOW_MODEL: 'random_forest' } });
+    url = await listen(app);
+  });
+  afterAll(() => close(app));
 
   it('does not shadow a prediction the shadow model served itself', async () => {
     const before = (await loggedEntries(app, 0)).length;
