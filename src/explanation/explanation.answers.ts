@@ -163,3 +163,19 @@ export function assembleExplanation(
     contributions: answerRows,
   };
 }
+
+/**
+ * The answers that pushed the output up most and down most, up to `count` each, largest first: what the form shows
+ * and the log entry keeps of an explanation.
+ */
+export function strongestAnswers<C extends { contribution: number }>(
+  contributions: readonly C[],
+  count: number,
+): { raising: C[]; lowering: C[] } {
+  const side = (sign: 1 | -1): C[] =>
+    contributions
+      .filter((c) => sign * c.contribution > 0)
+      .sort((a, b) => sign * (b.contribution - a.contribution))
+      .slice(0, count);
+  return { raising: side(1), lowering: side(-1) };
+}

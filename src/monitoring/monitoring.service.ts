@@ -30,11 +30,14 @@ export class MonitoringService {
   ) {}
 
   async drift(since?: string): Promise<DriftReport> {
-    return this.judge(await this.recentEntries(), since);
+    return this.judge(await recentEntries(this.store, this.config), since);
   }
 
   async summary(): Promise<MonitoringSummary> {
-    const [entries, shipping] = await Promise.all([this.recentEntries(), this.shipping.status()]);
+    const [entries, shipping] = await Promise.all([
+      recentEntries(this.store, this.config),
+      this.shipping.status(),
+    ]);
     return summarise(entries, shipping, this.judge(entries), this.config.alerts);
   }
 
@@ -46,21 +49,22 @@ export class MonitoringService {
       this.config.drift,
     );
   }
+}
 
-  /**
-   * The newest entries of the log view, newest first: all of it (REDIS_LOGS_MAX_SIZE), or MONITORING_MAX_ENTRIES at
-   * most, and never fewer than the drift window; 503 when the store cannot be read.
-   */
-  private async recentEntries(): Promise<LogEntry[]> {
-    const limit = Math.min(
-      this.config.logging.viewMaxSize,
-      Math.max(MONITORING_MAX_ENTRIES, this.config.drift.windowSize),
-    );
-    try {
-      const { logs } = await this.store.list({ limit, offset: 0 });
-      return logs;
-    } catch (error) {
-      throw new ServiceUnavailableException(`The request log cannot be read now: ${errorText(error)}`);
-    }
+/**
+ * The newest entries of the log view, newest first: all of it (REDIS_LOGS_MAX_SIZE), or MONITORING_MAX_ENTRIES at
+ * most, and never fewer than the drift window; 503 when the store cannot be read. What drift, the dashboard and the
+ * shadow model's comparison read.
+ */
+export async function recentEntries(store: LogStore, config: AppConfig): Promise<LogEntry[]> {
+  const limit = Math.min(
+    config.logging.viewMaxSize,
+    Math.max(MONITORING_MAX_ENTRIES, config.drift.windowSize),
+  );
+  try {
+    const { logs } = await store.list({ limit, offset: 0 });
+    return logs;
+  } catch (error) {
+    throw new ServiceUnavailableException(`The request log cannot be read now: ${errorText(error)}`);
   }
 }

@@ -9,6 +9,7 @@ import type {
   ShadowOutcome,
 } from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
+import { strongestAnswers } from '../explanation/explanation.answers';
 
 /** What the recorder knows about an answered call. */
 export interface RecordedCall {
@@ -129,12 +130,9 @@ export function splitExplanation(result: unknown): {
   const contributions = (Array.isArray(e.contributions) ? e.contributions : []).filter(
     (c): c is LoggedContribution => isPlainObject(c) && typeof c.contribution === 'number',
   );
-  const kept = (sign: 1 | -1): LoggedContribution[] =>
-    contributions
-      .filter((c) => sign * c.contribution > 0)
-      .sort((a, b) => sign * (b.contribution - a.contribution))
-      .slice(0, LOGGED_CONTRIBUTIONS)
-      .map(({ answer, value, contribution }) => ({ answer, value, contribution }));
+  const { raising, lowering } = strongestAnswers(contributions, LOGGED_CONTRIBUTIONS);
+  const kept = (side: LoggedContribution[]): LoggedContribution[] =>
+    side.map(({ answer, value, contribution }) => ({ answer, value, contribution }));
   return {
     result: rest,
     explanation: {
@@ -142,8 +140,8 @@ export function splitExplanation(result: unknown): {
       output_scale: String(e.output_scale),
       base_value: Number(e.base_value),
       output: Number(e.output),
-      raising: kept(1),
-      lowering: kept(-1),
+      raising: kept(raising),
+      lowering: kept(lowering),
     },
   };
 }

@@ -1,11 +1,10 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/api-errors.dto';
 import { KeyScope } from '../common/api-key.guard';
-import { errorText } from '../common/error-text';
 import { AppConfig } from '../config/app-config';
 import { LogStore } from '../log-store/log-store';
-import { MONITORING_MAX_ENTRIES } from '../monitoring/monitoring.service';
+import { recentEntries } from '../monitoring/monitoring.service';
 import { compareShadow, ShadowComparison } from './shadow.compare';
 import { ShadowService } from './shadow.service';
 
@@ -30,11 +29,7 @@ export class ShadowController {
   @ApiOkResponse({ description: 'The comparison (figures are null when nothing was compared)' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The request log cannot be read' })
   async compare(): Promise<ShadowComparison> {
-    const window = this.config.drift.windowSize;
-    const limit = Math.min(this.config.logging.viewMaxSize, Math.max(MONITORING_MAX_ENTRIES, window));
-    const { logs } = await this.store.list({ limit, offset: 0 }).catch((error: unknown) => {
-      throw new ServiceUnavailableException(`The request log cannot be read now: ${errorText(error)}`);
-    });
-    return compareShadow(logs, window, this.shadow.stats());
+    const entries = await recentEntries(this.store, this.config);
+    return compareShadow(entries, this.config.drift.windowSize, this.shadow.stats());
   }
 }

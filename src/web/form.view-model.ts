@@ -1,6 +1,6 @@
 import type { InputField } from '../features/features';
 import type { ModelSummary } from '../model-pool/model-registry';
-import type { AnswerContribution } from '../explanation/explanation.answers';
+import { AnswerContribution, strongestAnswers } from '../explanation/explanation.answers';
 import type { Prediction } from '../prediction/prediction.decision';
 import type { RiskLevel } from '../prediction/risk-level';
 import { format, Language, LANGUAGES, LOCALES, Messages, MESSAGES } from './form.i18n';
@@ -204,18 +204,14 @@ function answerText(t: Messages, lang: Language, c: AnswerContribution): string 
 }
 
 function driversView(t: Messages, lang: Language, e: NonNullable<Prediction['explanation']>): DriversView {
-  const side = (sign: 1 | -1): DriverView[] =>
-    e.contributions
-      .filter((c) => sign * c.contribution > 0)
-      .sort((a, b) => sign * (b.contribution - a.contribution))
-      .slice(0, DRIVERS)
-      .map((c) => ({
-        text: answerText(t, lang, c),
-        amount: `${c.contribution > 0 ? '+' : '−'}${decimal(lang, Math.abs(c.contribution))}`,
-      }));
+  const worded = (c: AnswerContribution): DriverView => ({
+    text: answerText(t, lang, c),
+    amount: `${c.contribution > 0 ? '+' : '−'}${decimal(lang, Math.abs(c.contribution))}`,
+  });
+  const { raising, lowering } = strongestAnswers(e.contributions, DRIVERS);
   return {
-    raising: side(1),
-    lowering: side(-1),
+    raising: raising.map(worded),
+    lowering: lowering.map(worded),
     note: format(t.drivers.note, { method: t.drivers.methods[e.output_scale] }),
   };
 }
