@@ -9,7 +9,7 @@ import { LoadedModel, ModelRegistry } from '../model-pool/model-registry';
 import { decide, Prediction } from '../prediction/prediction.decision';
 
 /** Shadow runs in flight at most; a prediction arriving past it is not shadowed (`dropped`), never queued. */
-export const SHADOW_MAX_IN_FLIGHT = 8;
+export const SHADOW_MAX_IN_FLIGHT = 32;
 /** Longest a shadow run may take before its entry is written without it (`failed`). */
 export const SHADOW_TIMEOUT_MS = 2000;
 
@@ -101,9 +101,14 @@ export class ShadowService implements OnModuleInit {
   ): Promise<ShadowOutcome[]> {
     return this.registry
       .use(name, async (model) => {
-        const run = await model.pool.predictProba(featureMatrix(rows), rows.length);
+        const features = featureMatrix(rows);
+        // A single prediction joins the shadow model's micro-batch, as its own predictions do.
+        const probabilities =
+          rows.length === 1
+            ? await model.batcher.predict(features).then(({ p0, p1 }) => [p0, p1])
+            : (await model.pool.predictProba(features, rows.length)).probabilities;
         return served.map((result, i): ShadowOutcome => {
-          const shadow = decide(model, run.probabilities[2 * i], run.probabilities[2 * i + 1]);
+          const shadow = decide(model, probabilities[2 * i], probabilities[2 * i + 1]);
           return {
             model: model.id,
             status: 'ok',
