@@ -7,6 +7,7 @@ import { ModelRegistry } from '../model-pool/model-registry';
 import { RequestLogService } from '../request-log/request-log.service';
 import type { DriftReport } from './drift.engine';
 import { MonitoringService } from './monitoring.service';
+import { ShadowService } from '../shadow/shadow.service';
 
 /** Seconds, from 0.1 ms: a prediction takes well under a millisecond of inference and a few of HTTP. */
 const LATENCY_BUCKETS = [
@@ -18,7 +19,7 @@ const UNMATCHED = '(unmatched)';
 
 /**
  * The Prometheus metrics of the service (GET /metrics): HTTP requests by route and status with their latency,
- * inference time per model, session pools, the request log and log shipping, and Node's process metrics. HTTP
+ * inference time per model, session pools, the shadow model, the request log and log shipping, and Node's process metrics. HTTP
  * figures are recorded as each response ends; the rest is read from its owner when Prometheus scrapes.
  */
 @Injectable()
@@ -35,6 +36,7 @@ export class MetricsService {
     requestLog: RequestLogService,
     shipping: LogShippingService,
     monitoring: MonitoringService,
+    shadow: ShadowService,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -91,6 +93,18 @@ export class MetricsService {
     pools('lungcheck_model_pool_size', 'Sessions in the model pool', (s) => s.pool_size);
     pools('lungcheck_model_pool_in_use', 'Sessions running a prediction now', (s) => s.in_use);
     pools('lungcheck_model_pool_waiting', 'Predictions waiting for a free session', (s) => s.pending);
+    new Gauge({
+      name: 'lungcheck_shadow_predictions_total',
+      help: 'Predictions the shadow model (SHADOW_MODEL) answered, dropped under load or failed, since start',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const { ran, dropped, failed } = shadow.stats();
+        this.set({ status: 'ok' }, ran);
+        this.set({ status: 'dropped' }, dropped);
+        this.set({ status: 'failed' }, failed);
+      },
+    });
     {
       const gauge = (
         name: string,

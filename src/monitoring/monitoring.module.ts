@@ -7,10 +7,11 @@ import { MetricsService } from './metrics.service';
 import { LogStoreModule } from '../log-store/log-store.module';
 import { MonitoringController } from './monitoring.controller';
 import { MonitoringService } from './monitoring.service';
+import { ShadowModule } from '../shadow/shadow.module';
 
 /** What operators watch: Prometheus metrics, drift against the training data, the dashboard and its alerts. */
 @Module({
-  imports: [ModelPoolModule, RequestLogModule, LogShippingCoreModule, LogStoreModule],
+  imports: [ModelPoolModule, RequestLogModule, LogShippingCoreModule, LogStoreModule, ShadowModule],
   controllers: [MetricsController, MonitoringController],
   providers: [MetricsService, MonitoringService],
   exports: [MetricsService],

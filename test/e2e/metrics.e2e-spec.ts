@@ -76,6 +76,22 @@ describe('GET /metrics (e2e)', () => {
     expect(sample(text, `lungcheck_model_batch_wait_seconds_sum${model}`)).toBeGreaterThanOrEqual(0);
   });
 
+  it("counts the shadow model's predictions by outcome", async () => {
+    await close(app);
+    app = await createTestApp({ env: { SHADOW_MODEL: 'random_forest' } });
+    url = await listen(app);
+    const before = await request(url).get('/metrics').expect(200);
+    expect(sample(before.text, 'lungcheck_shadow_predictions_total{status="ok"}')).toBe(0);
+    for (let i = 0; i < 3; i += 1) {
+      await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    }
+    await loggedEntries(app, 3);
+    const text = (await request(url).get('/metrics').expect(200)).text;
+    expect(sample(text, 'lungcheck_shadow_predictions_total{status="ok"}')).toBe(3);
+    expect(sample(text, 'lungcheck_shadow_predictions_total{status="dropped"}')).toBe(0);
+    expect(sample(text, 'lungcheck_shadow_predictions_total{status="failed"}')).toBe(0);
+  });
+
   it('is open without the key, not rate limited, and not logged as an API call', async () => {
     for (let i = 0; i < 3; i += 1) {
       await request(url).get('/metrics').expect(200);
