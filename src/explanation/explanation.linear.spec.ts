@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { engineerFeatures, FEATURE_ORDER, INPUT_FIELDS } from '../features/features';
 import { loadSurveyDataset } from '../training/survey-dataset';
 import { SURVEY_DATA } from '../../test/fixtures/survey-data';
-import { explainLinear, LinearExplainer, linearExplainerFromOnnx } from './explanation.linear';
+import { answerSplit, answersOfFeatures } from './explanation.answers';
+import { explainLinear, inputMeans, LinearExplainer, linearExplainer } from './explanation.linear';
+import { readLinearParameters } from './explanation.onnx';
 
 const bytes = readFileSync(join(__dirname, '../../model/logistic_regression.onnx'));
 const rows = loadSurveyDataset(SURVEY_DATA).rows.map((r) => r.answers);
@@ -11,7 +13,11 @@ const rows = loadSurveyDataset(SURVEY_DATA).rows.map((r) => r.answers);
 describe(explainLinear.name, () => {
   let explainer: LinearExplainer;
   beforeAll(() => {
-    explainer = linearExplainerFromOnnx(bytes, rows);
+    explainer = linearExplainer(
+      readLinearParameters(bytes),
+      inputMeans(rows),
+      answerSplit(answersOfFeatures(rows)),
+    );
   });
 
   it('says what it is: exact linear attribution on the log-odds scale, shared equally among answers', () => {

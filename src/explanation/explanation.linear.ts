@@ -1,12 +1,6 @@
 import { engineerFeatures, FEATURE_COUNT, SurveyAnswers } from '../features/features';
-import {
-  answerSplit,
-  answersOfFeatures,
-  AnswerSplit,
-  assembleExplanation,
-  Explanation,
-} from './explanation.answers';
-import { LinearParameters, modelInput, readLinearParameters } from './explanation.onnx';
+import { AnswerSplit, assembleExplanation, Explanation } from './explanation.answers';
+import { LinearParameters, modelInput } from './explanation.onnx';
 
 /**
  * Exact explanations of the logistic regression on the log-odds scale. With the graph's standardisation
@@ -61,21 +55,6 @@ export function linearExplainer(
     baseValue += weights[j] * (factor[j] * background[j] + offset[j]);
   }
   return { parameters, coefficients, background, baseValue, split };
-}
-
-/**
- * The explainer of a logistic regression ONNX file, its background being `trainingRows` (the de-duplicated
- * training set, src/training/survey-dataset.ts): they also serve as probes for the input → answer mapping.
- */
-export function linearExplainerFromOnnx(
-  bytes: Uint8Array,
-  trainingRows: readonly SurveyAnswers[],
-): LinearExplainer {
-  return linearExplainer(
-    readLinearParameters(bytes),
-    inputMeans(trainingRows),
-    answerSplit(answersOfFeatures(trainingRows)),
-  );
 }
 
 /** The log-odds of these answers, explained per input and per answer. */

@@ -8,9 +8,9 @@ import { seededRandom } from '../training/random';
 import { loadSurveyDataset } from '../training/survey-dataset';
 import { SURVEY_DATA } from '../../test/fixtures/survey-data';
 import { Explanation } from './explanation.answers';
-import { explainLinear, linearExplainerFromOnnx } from './explanation.linear';
 import { readForestParameters } from './explanation.onnx';
-import { explainForest, forestExplainerFromOnnx, leafOf } from './explanation.tree-shap';
+import { explainerFor } from './explanation.model';
+import { leafOf } from './explanation.tree-shap';
 
 /**
  * The explanations against the reference: onnxruntime running the committed ONNX files (the model cards name
@@ -87,16 +87,17 @@ function additivityError(explanations: readonly Explanation[]): number {
 }
 
 describe('logistic regression explanations against onnxruntime', () => {
-  const { onnx: io, onnx_file } = card('logistic_regression');
+  const { onnx: io, onnx_file, family, explanation } = card('logistic_regression');
   const bytes = readFileSync(join(MODEL_DIR, onnx_file));
-  const explainer = linearExplainerFromOnnx(bytes, rows);
+  // What the service serves: the explainer of the card's background, not of the rows computed here.
+  const explain = explainerFor(family, explanation!, bytes);
 
   describe.each(answerSets)('on %s', (_name, answers) => {
     let explanations: Explanation[];
     let logit: Float32Array;
     let probabilities: Float32Array;
     beforeAll(async () => {
-      explanations = answers.map((a) => explainLinear(explainer, a));
+      explanations = answers.map(explain);
       [logit, probabilities] = await run(withLogitOutput(bytes), io.input, featureMatrix(answers), [
         'logit',
         io.probabilities_output,
@@ -123,15 +124,15 @@ describe('logistic regression explanations against onnxruntime', () => {
 });
 
 describe('random forest explanations against onnxruntime', () => {
-  const { onnx: io, onnx_file } = card('random_forest');
+  const { onnx: io, onnx_file, family, explanation } = card('random_forest');
   const bytes = readFileSync(join(MODEL_DIR, onnx_file));
-  const explainer = forestExplainerFromOnnx(bytes, rows);
+  const explain = explainerFor(family, explanation!, bytes);
 
   describe.each(answerSets)('on %s', (_name, answers) => {
     let explanations: Explanation[];
     let probabilities: Float32Array;
     beforeAll(async () => {
-      explanations = answers.map((a) => explainForest(explainer, a));
+      explanations = answers.map(explain);
       [probabilities] = await run(bytes, io.input, featureMatrix(answers), [io.probabilities_output]);
     });
 
@@ -150,7 +151,7 @@ describe('random forest explanations against onnxruntime', () => {
   it('takes the forest’s mean probability over the training rows as the base value (≤ 1e-6)', async () => {
     const [probabilities] = await run(bytes, io.input, featureMatrix(rows), [io.probabilities_output]);
     const mean = rows.reduce((s, _, i) => s + probabilities[2 * i + 1], 0) / rows.length;
-    expect(Math.abs(explainer.baseValue - mean)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(explain(rows[0]).base_value - mean)).toBeLessThanOrEqual(1e-6);
   });
 });
 

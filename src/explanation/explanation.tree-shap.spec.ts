@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { engineerFeatures } from '../features/features';
 import { loadSurveyDataset } from '../training/survey-dataset';
 import { SURVEY_DATA } from '../../test/fixtures/survey-data';
-import { BranchMode, modelInput, TreeNodes } from './explanation.onnx';
+import { answerSplit, answersOfFeatures } from './explanation.answers';
+import { BranchMode, modelInput, readForestParameters, TreeNodes } from './explanation.onnx';
 import {
   coverCounts,
   explainForest,
   ForestExplainer,
-  forestExplainerFromOnnx,
+  forestCovers,
+  forestExplainer,
   leafOf,
   pathWorkspace,
   ShapTree,
@@ -286,7 +288,12 @@ describe(coverCounts.name, () => {
 describe(explainForest.name, () => {
   let explainer: ForestExplainer;
   beforeAll(() => {
-    explainer = forestExplainerFromOnnx(bytes, rows);
+    const parameters = readForestParameters(bytes);
+    explainer = forestExplainer(
+      parameters,
+      forestCovers(parameters, rows),
+      answerSplit(answersOfFeatures(rows)),
+    );
   });
 
   it('says what it is: TreeSHAP on the probability scale, shared equally among answers', () => {

@@ -1,18 +1,6 @@
 import { engineerFeatures, FEATURE_COUNT, SurveyAnswers } from '../features/features';
-import {
-  answerSplit,
-  answersOfFeatures,
-  AnswerSplit,
-  assembleExplanation,
-  Explanation,
-} from './explanation.answers';
-import {
-  BranchMode,
-  ForestParameters,
-  modelInput,
-  readForestParameters,
-  TreeNodes,
-} from './explanation.onnx';
+import { AnswerSplit, assembleExplanation, Explanation } from './explanation.answers';
+import { BranchMode, ForestParameters, modelInput, TreeNodes } from './explanation.onnx';
 
 /**
  * Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, "Consistent individualized feature attribution for
@@ -339,22 +327,6 @@ function checkCover(
       fail(`node ${node}'s count is not the sum of its children's`);
     }
   }
-}
-
-/**
- * The explainer of a random forest ONNX file, covers and base value from `trainingRows` (the de-duplicated
- * training set, src/training/survey-dataset.ts), which also serve as probes for the input → answer mapping.
- */
-export function forestExplainerFromOnnx(
-  bytes: Uint8Array,
-  trainingRows: readonly SurveyAnswers[],
-): ForestExplainer {
-  const parameters = readForestParameters(bytes);
-  return forestExplainer(
-    parameters,
-    forestCovers(parameters, trainingRows),
-    answerSplit(answersOfFeatures(trainingRows)),
-  );
 }
 
 /** The positive-class probability of these answers, explained per input and per answer. */
