@@ -261,7 +261,8 @@ export class ModelRegistry implements OnModuleInit, OnApplicationBootstrap, OnMo
     for (const files of found) {
       const current = this.models.get(files.name);
       try {
-        const fingerprint = await fingerprintOf(files);
+        const [onnx, card] = await Promise.all([readFile(files.onnxPath), readFile(files.cardPath)]);
+        const fingerprint = fingerprintOf(onnx, card);
         if (current?.fingerprint === fingerprint) {
           report.unchanged.push(files.name);
           continue;
@@ -384,19 +385,8 @@ export class ModelRegistry implements OnModuleInit, OnApplicationBootstrap, OnMo
 const WATCH_DEBOUNCE_MS = 500;
 
 /** SHA-256 of the ONNX bytes and of the card's bytes. */
-function fingerprintOf(onnx: Uint8Array, card: Uint8Array): string;
-function fingerprintOf(files: ModelFiles): Promise<string>;
-function fingerprintOf(a: Uint8Array | ModelFiles, card?: Uint8Array): string | Promise<string> {
-  if (a instanceof Uint8Array) {
-    return createHash('sha256')
-      .update(a)
-      .update('\0')
-      .update(card as Uint8Array)
-      .digest('hex');
-  }
-  return Promise.all([readFile(a.onnxPath), readFile(a.cardPath)]).then(([onnx, text]) =>
-    fingerprintOf(onnx, text),
-  );
+function fingerprintOf(onnx: Uint8Array, card: Uint8Array): string {
+  return createHash('sha256').update(onnx).update('\0').update(card).digest('hex');
 }
 
 /**
