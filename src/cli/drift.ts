@@ -9,7 +9,9 @@ import { createElasticsearchClient } from '../elasticsearch/elasticsearch-client
 import type { ModelCard } from '../model-pool/model-card';
 import { chooseDefaultModel, discoverModels, readModelCard } from '../model-pool/model-files';
 import { createRedisClient, redisReady } from '../redis/redis-client.factory';
-import { detectDrift, DriftReport, WindowRow } from '../monitoring/drift.engine';
+import { detectDrift, DriftReport } from '../monitoring/drift.engine';
+import { cardReference } from '../monitoring/drift.reference';
+import type { WindowRow } from '../monitoring/drift.window';
 import { archiveWindow, elasticsearchWindow, redisWindow } from '../monitoring/drift.sources';
 import { driftPage } from '../monitoring/monitoring.pages';
 import { ViewEngine } from '../web/view-engine';
@@ -102,8 +104,8 @@ export async function runDrift(options: DriftOptions): Promise<{ report: DriftRe
   const settings = { ...config.drift, windowSize: options.window ?? config.drift.windowSize };
   const card = referenceCard(config, options.model);
   const rows = await readWindow(config, options, settings.windowSize);
-  const report = detectDrift(card, rows, settings);
-  return { report, html: new ViewEngine().render('drift', driftPage(report, PACKAGE.version)) };
+  const report = detectDrift(cardReference(card), rows, settings);
+  return { report, html: new ViewEngine().render('drift', driftPage(report, [], PACKAGE.version)) };
 }
 
 const program = new Command('drift')
@@ -127,18 +129,7 @@ const program = new Command('drift')
     if (options.json) {
       writeFileSync(resolve(options.json), `${JSON.stringify(report, null, 2)}\n`);
     }
-    const verdict =
-      report.status !== 'ok'
-        ? `not enough data (${report.window.size} predictions, ${report.window.min_samples} needed)`
-        : `${report.dataset_drift ? 'DATA DRIFT' : 'no data drift'}: ` +
-          `${report.drifted_features} of ${report.features.length} inputs in DRIFT ` +
-          `(${
-            report.features
-              .filter((f) => f.level === 'DRIFT')
-              .map((f) => f.feature)
-              .join(', ') || 'none'
-          })`;
-    console.log(`${verdict}; ${report.window.size} predictions; report written to ${options.out}`);
+    console.log(`${report.verdict} Report written to ${options.out}.`);
   });
 
 if (require.main === module) {

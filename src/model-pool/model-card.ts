@@ -104,14 +104,18 @@ export type ThresholdRule = 'f2' | 'f1' | 'youden';
 
 export type MetricName = 'roc_auc' | 'pr_auc' | 'brier' | 'balanced_accuracy' | 'recall' | 'specificity';
 
-/** What drift monitoring compares production traffic against: the de-duplicated training inputs. */
+/**
+ * What drift monitoring compares production traffic against: the de-duplicated training inputs, as counts, so that
+ * each test can treat them as the sample they are (two-sample tests that account for the reference's size).
+ */
 export interface ReferenceDistribution {
   /** Training rows the distribution was read from. */
   rows: number;
   inputs: Record<InputField, NumericDistribution | BinaryDistribution>;
   /**
    * Share of the out-of-fold predictions (every repeat of the cross-validation) that are positive at the model's
-   * threshold: the rate to expect of the model on data like the training data, which target drift compares with.
+   * threshold: the rate to expect of the model on data like the training data, which target drift compares with
+   * (as a sample of `rows` patients).
    */
   predicted_positive_rate: number;
 }
@@ -121,8 +125,9 @@ export interface NumericDistribution {
   /** n + 1 increasing edges of n bins; bins are [e_i, e_{i+1}), the last one closed. */
   bin_edges: number[];
   proportions: number[];
-  /** The 101 percentiles 0, 1, …, 100 of the training ages (linear interpolation, numpy's default): their CDF. */
-  quantiles: number[];
+  /** Every distinct training age, increasing, and how many rows have it: the exact reference distribution. */
+  values: number[];
+  counts: number[];
   mean: number;
   std: number;
 }
@@ -131,4 +136,6 @@ export interface BinaryDistribution {
   kind: 'binary';
   /** [share of 0, share of 1]. */
   proportions: [number, number];
+  /** Rows answering 1. */
+  ones: number;
 }

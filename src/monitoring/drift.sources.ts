@@ -5,8 +5,7 @@ import { createInterface } from 'node:readline';
 import { isPlainObject } from '../common/is-plain-object';
 import { parseEntry } from '../log-store/log-query';
 import type { RedisClient } from '../redis/redis-client.factory';
-import type { WindowRow } from './drift.engine';
-import { messageDocumentRow, predictionWindow } from './drift.window';
+import { messageDocumentRow, predictionWindow, type WindowRow } from './drift.window';
 
 /** Where `npm run drift` reads the predictions to judge: each gives the newest `size` (or those since `since`). */
 

@@ -1,18 +1,21 @@
 import {
-  binaryChiSquare,
   binShares,
-  chiSquare1Survival,
+  erfc,
+  holmAdjust,
   kolmogorovSurvival,
   ksStatistic,
   ksTest,
+  meanStd,
   normalisedWasserstein,
-  percentileCdf,
+  normalTwoSided,
   psi,
-  sampleCdf,
+  twoProportionZTest,
+  valueCounts,
 } from './drift.statistics';
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const counts = valueCounts;
 
 describe('the Kolmogorov distribution', () => {
   it.each([
@@ -24,81 +27,121 @@ describe('the Kolmogorov distribution', () => {
     expect(kolmogorovSurvival(lambda)).toBeCloseTo(p, 4);
   });
 
-  it('is 1 near 0 and falls towards 0', () => {
+  it('is 1 near 0 and falls towards 0 without reaching it too early', () => {
     expect(kolmogorovSurvival(0)).toBe(1);
     expect(kolmogorovSurvival(0.5)).toBeCloseTo(0.963945, 5);
-    expect(kolmogorovSurvival(3)).toBeLessThan(1e-7);
+    // 2e^(−2·9) = 3.046e-8: the first term alone, kept to its relative precision.
+    expect(kolmogorovSurvival(3) / (2 * Math.exp(-18))).toBeCloseTo(1, 6);
   });
 });
 
-describe('the KS statistic', () => {
+describe(valueCounts.name, () => {
+  it('lists the distinct values increasing, each with its count', () => {
+    expect(valueCounts([3, 1, 3, 2, 3])).toEqual({ values: [1, 2, 3], counts: [1, 1, 3] });
+    expect(valueCounts([])).toEqual({ values: [], counts: [] });
+  });
+});
+
+describe('the two-sample KS statistic', () => {
   it('is the largest gap between two empirical CDFs (scipy.stats.ks_2samp gives 0.4 and 0.6)', () => {
-    expect(ksStatistic(sampleCdf([1, 2, 3, 4, 5]), sampleCdf([3, 4, 5, 6, 7]))).toBeCloseTo(0.4, 12);
-    expect(ksStatistic(sampleCdf([1, 1, 1, 2, 3]), sampleCdf([2, 2, 3, 3, 3]))).toBeCloseTo(0.6, 12);
-    expect(ksStatistic(sampleCdf([4, 2, 9]), sampleCdf([9, 4, 2]))).toBe(0);
+    expect(ksStatistic(counts([1, 2, 3, 4, 5]), counts([3, 4, 5, 6, 7]))).toBeCloseTo(0.4, 12);
+    expect(ksStatistic(counts([1, 1, 1, 2, 3]), counts([2, 2, 3, 3, 3]))).toBeCloseTo(0.6, 12);
+    expect(ksStatistic(counts([4, 2, 9]), counts([9, 4, 2]))).toBe(0);
+  });
+
+  it('compares the CDFs once both have jumped at each value, as ks_2samp does with ties', () => {
+    // At 1: 0.2 vs 0; at 2: 0.8 vs 1; at 3: 1 vs 1. Then at 1: 0.4 vs 0; at 2: 0.8 vs 0.6; at 3: 1 vs 1.
+    expect(ksStatistic(counts([1, 2, 2, 2, 3]), counts([2, 2, 2, 2, 2]))).toBeCloseTo(0.2, 12);
+    expect(ksStatistic(counts([1, 1, 2, 2, 3]), counts([2, 2, 2, 3, 3]))).toBeCloseTo(0.4, 12);
   });
 
   it('gives the asymptotic p-value with Stephens’ correction', () => {
     // n = m = 100, D = 0.2: nₑ = √50, λ = (√50 + 0.12 + 0.11/√50)·0.2 = 1.44135.
-    const a = range(1, 100);
-    const b = range(21, 120);
-    const { statistic, pValue } = ksTest(sampleCdf(a), 100, sampleCdf(b), 100);
+    const { statistic, pValue } = ksTest(counts(range(1, 100)), counts(range(21, 120)));
     expect(statistic).toBeCloseTo(0.2, 12);
     expect(pValue).toBeCloseTo(kolmogorovSurvival(1.44135), 4);
     expect(pValue).toBeCloseTo(0.0313, 3);
   });
-});
 
-describe(percentileCdf.name, () => {
-  it('is linear between distinct percentiles', () => {
-    const cdf = percentileCdf(range(0, 100));
-    expect(cdf.at(37.5)).toBeCloseTo(0.375, 12);
-    expect(cdf.before(37.5)).toBeCloseTo(0.375, 12);
-    expect([cdf.at(-1), cdf.before(0), cdf.at(100), cdf.before(101)]).toEqual([0, 0, 1, 1]);
-  });
-
-  it('jumps at a value many percentiles share', () => {
-    // 0 for the lowest 10 %, then 50 up to the 60th percentile, then linear to 100.
-    const q = [
-      ...new Array<number>(10).fill(0),
-      ...new Array<number>(51).fill(50),
-      ...range(1, 40).map((i) => 50 + i * 1.25),
-    ];
-    expect(q).toHaveLength(101);
-    const cdf = percentileCdf(q);
-    expect(cdf.before(50)).toBeCloseTo(0.1, 12);
-    expect(cdf.at(50)).toBeCloseTo(0.6, 12);
-    expect(cdf.at(75)).toBeCloseTo(0.8, 12);
-  });
-
-  it('matches the sample it was read from, within the percentiles’ resolution', () => {
-    const ages = range(20, 90).flatMap((a) => new Array<number>(1 + (a % 3)).fill(a));
-    const sorted = [...ages].sort((x, y) => x - y);
-    const pct = range(0, 100).map((p) => sorted[Math.round((p / 100) * (sorted.length - 1))]!);
-    expect(ksStatistic(sampleCdf(ages), percentileCdf(pct))).toBeLessThan(0.03);
-    expect(ksStatistic(sampleCdf(ages.map((a) => a + 10)), percentileCdf(pct))).toBeGreaterThan(0.1);
+  it('accounts for both sizes: the same gap is surer with a larger reference', () => {
+    const current = counts(range(1, 100));
+    const small = ksTest(current, counts(range(21, 120)));
+    const large = ksTest(current, counts(range(21, 120).flatMap((v) => [v, v, v, v])));
+    expect(large.statistic).toBeCloseTo(small.statistic, 12);
+    expect(large.pValue).toBeLessThan(small.pValue);
   });
 });
 
-describe('the chi-square test of a 0/1 sample', () => {
+describe(erfc.name, () => {
   it.each([
-    [3.841459, 0.05],
-    [6.634897, 0.01],
     [0, 1],
-  ])('P(χ²₁ > %f) = %f', (x, p) => {
-    expect(chiSquare1Survival(x)).toBeCloseTo(p, 5);
+    [0.5, 0.4795001222],
+    [1, 0.157299207],
+    [3, 2.2090497e-5],
+    [5, 1.537459794e-12],
+    [-1, 1.842700793],
+  ])('erfc(%f) = %f to 1.2e-7 relative', (x, value) => {
+    expect(Math.abs(erfc(x) / value - 1)).toBeLessThan(1.2e-7);
   });
 
-  it('compares the share of 1s with the reference (60 of 100 against 0.5: χ² = 4, p = 0.0455)', () => {
-    const { statistic, pValue } = binaryChiSquare(60, 100, 0.5);
-    expect(statistic).toBeCloseTo(4, 12);
-    expect(pValue).toBeCloseTo(0.0455, 4);
-    expect(binaryChiSquare(50, 100, 0.5)).toEqual({ statistic: 0, pValue: 1 });
+  it('gives the normal distribution’s two-sided tails (1.959964 → 0.05, 2.575829 → 0.01)', () => {
+    expect(normalTwoSided(1.959964)).toBeCloseTo(0.05, 6);
+    expect(normalTwoSided(-2.575829)).toBeCloseTo(0.01, 6);
+    expect(normalTwoSided(0)).toBe(1);
+  });
+});
+
+describe(twoProportionZTest.name, () => {
+  it('is statsmodels’ proportions_ztest (60/100 against 50/100: z = 1.421338, p = 0.155218)', () => {
+    const { statistic, pValue } = twoProportionZTest(60, 100, 50, 100);
+    expect(statistic).toBeCloseTo(1.421338, 5);
+    expect(pValue).toBeCloseTo(0.155218, 6);
   });
 
-  it('finds any 1 impossible when the reference never had one, and no 1 fine', () => {
-    expect(binaryChiSquare(1, 100, 0)).toEqual({ statistic: Number.POSITIVE_INFINITY, pValue: 0 });
-    expect(binaryChiSquare(0, 100, 0)).toEqual({ statistic: 0, pValue: 1 });
+  it('equals the chi-square test of the 2×2 table (scipy chi2_contingency, no correction: χ² = 2.0202)', () => {
+    expect(twoProportionZTest(60, 100, 50, 100).statistic ** 2).toBeCloseTo(2.020202, 5);
+  });
+
+  it('is signed (current below the reference: negative) and symmetric in its p-value', () => {
+    const below = twoProportionZTest(40, 100, 50, 100);
+    expect(below.statistic).toBeCloseTo(-1.421338, 5);
+    expect(below.pValue).toBeCloseTo(0.155218, 6);
+  });
+
+  it('accounts for the reference’s size: 60 % against 50 % of 276 is less sure than against 50 % of 27 600', () => {
+    expect(twoProportionZTest(300, 500, 138, 276).pValue).toBeGreaterThan(
+      twoProportionZTest(300, 500, 13_800, 27_600).pValue,
+    );
+  });
+
+  it('finds nothing to compare when both samples are all 0 or all 1', () => {
+    expect(twoProportionZTest(0, 100, 0, 50)).toEqual({ statistic: 0, pValue: 1 });
+    expect(twoProportionZTest(100, 100, 50, 50)).toEqual({ statistic: 0, pValue: 1 });
+  });
+
+  it('keeps tiny p-values (no rounding to 0): 400/500 against 138/276 gives p ≈ 1e-17', () => {
+    const { pValue } = twoProportionZTest(400, 500, 138, 276);
+    expect(pValue).toBeGreaterThan(0);
+    expect(pValue).toBeLessThan(1e-12);
+  });
+});
+
+describe(holmAdjust.name, () => {
+  it('is statsmodels’ multipletests(method="holm"), in the order given', () => {
+    expect(holmAdjust([0.01, 0.04, 0.03, 0.005])).toEqual(
+      [0.03, 0.06, 0.06, 0.02].map((p) => expect.closeTo(p, 12)),
+    );
+  });
+
+  it('never goes above 1 nor below the raw p-value, and keeps the order of the raw ones', () => {
+    const raw = [0.2, 0.9, 0.001, 0.5, 0.04];
+    const adjusted = holmAdjust(raw);
+    adjusted.forEach((p, i) => {
+      expect(p).toBeLessThanOrEqual(1);
+      expect(p).toBeGreaterThanOrEqual(raw[i]!);
+    });
+    expect(adjusted[2]).toBeCloseTo(0.005, 12);
+    expect(adjusted[1]).toBe(1);
   });
 });
 
@@ -117,27 +160,29 @@ describe(psi.name, () => {
 
 describe(binShares.name, () => {
   it('counts each value in its bin, the last bin closed and outliers in the end bins', () => {
-    expect(binShares([0, 10, 19.9, 20, 30, 30, -5, 99], [0, 20, 30, 40])).toEqual([4 / 8, 1 / 8, 3 / 8]);
+    expect(binShares(counts([0, 10, 19.9, 20, 30, 30, -5, 99]), [0, 20, 30, 40])).toEqual([
+      4 / 8,
+      1 / 8,
+      3 / 8,
+    ]);
   });
 });
 
 describe(normalisedWasserstein.name, () => {
-  it('is the mean shift over the scale for a shifted copy, and 0 for the same values', () => {
+  it('is scipy’s wasserstein_distance over the scale', () => {
+    // wasserstein_distance([0, 1, 3], [5, 6, 8]) = 5; wasserstein_distance([0, 1], [0, 2]) = 0.5.
+    expect(normalisedWasserstein(counts([0, 1, 3]), counts([5, 6, 8]), 1)).toBeCloseTo(5, 12);
+    expect(normalisedWasserstein(counts([0, 1]), counts([0, 2]), 2)).toBeCloseTo(0.25, 12);
     const q = range(0, 100);
-    expect(normalisedWasserstein(q, q, 10)).toBeCloseTo(0, 6);
-    expect(
-      normalisedWasserstein(
-        q.map((v) => v + 5),
-        q,
-        10,
-      ),
-    ).toBeCloseTo(0.5, 6);
-    expect(
-      normalisedWasserstein(
-        q.map((v) => v - 5),
-        q,
-        2,
-      ),
-    ).toBeCloseTo(2.5, 6);
+    expect(normalisedWasserstein(counts(q), counts(q), 10)).toBe(0);
+    expect(normalisedWasserstein(counts(q.map((v) => v + 5)), counts(q), 10)).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe(meanStd.name, () => {
+  it('is the mean and the sample standard deviation of the counted values', () => {
+    const { mean, std } = meanStd(counts([2, 4, 4, 4, 5, 5, 7, 9]));
+    expect(mean).toBe(5);
+    expect(std).toBeCloseTo(Math.sqrt(32 / 7), 12);
   });
 });

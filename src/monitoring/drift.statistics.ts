@@ -1,79 +1,65 @@
-import { errorFunction, quantileSorted } from 'simple-statistics';
-
 /**
- * The statistics of drift monitoring, as pure functions: the two-sample Kolmogorov–Smirnov test, the population
- * stability index, the normalised Wasserstein distance and the chi-square goodness-of-fit test. simple-statistics
- * gives the quantiles and the error function; what it does not have (the Kolmogorov distribution, the KS statistic
- * between a sample and a distribution known by its percentiles) is written here, with textbook values in the spec.
+ * The statistics of drift monitoring, as pure functions: the two-sample Kolmogorov–Smirnov test between two
+ * samples known by their value counts, the two-proportion z-test, Holm's step-down adjustment, the population
+ * stability index and the normalised Wasserstein distance. Every test here is a two-sample test: the reference is a
+ * sample too (276 training patients), not the population, and its size enters each p-value.
  */
 
-/** A cumulative distribution function, right-continuous, with its left limits and the points where it may jump. */
-export interface Cdf {
-  /** P(X ≤ t). */
-  at(t: number): number;
-  /** P(X < t). */
-  before(t: number): number;
-  /** Points that, with the other side's, locate the supremum of |F − G|. */
-  points: readonly number[];
+/** A sample of numbers given as its distinct values (increasing) and how often each occurs. */
+export interface ValueCounts {
+  values: readonly number[];
+  counts: readonly number[];
 }
 
-/** The empirical CDF of a sample. */
-export function sampleCdf(values: readonly number[]): Cdf {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  /** Index of the first value > t (or ≥ t when `strict`). */
-  const rank = (t: number, strict: boolean): number => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (strict ? sorted[mid]! < t : sorted[mid]! <= t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  };
-  return { at: (t) => rank(t, false) / n, before: (t) => rank(t, true) / n, points: sorted };
+/** The distinct values of `sample`, increasing, with their counts. */
+export function valueCounts(sample: readonly number[]): ValueCounts {
+  const byValue = new Map<number, number>();
+  for (const v of sample) {
+    byValue.set(v, (byValue.get(v) ?? 0) + 1);
+  }
+  const values = [...byValue.keys()].sort((a, b) => a - b);
+  return { values, counts: values.map((v) => byValue.get(v)!) };
 }
+
+const total = (counts: readonly number[]): number => counts.reduce((sum, c) => sum + c, 0);
 
 /**
- * The CDF of a distribution known by its percentiles q0 ≤ q1 ≤ … ≤ q100 (a model card's reference): linear between
- * two distinct percentiles, a jump where several are equal (a value many training rows share).
+ * Walks the union of both samples' values in order, calling `visit` with each value and both empirical CDFs at it
+ * (P(X ≤ value)): the CDFs are step functions that only change at these values.
  */
-export function percentileCdf(quantiles: readonly number[]): Cdf {
-  const last = quantiles.length - 1;
-  const step = 1 / last;
-  const at = (t: number): number => {
-    if (t < quantiles[0]!) {
-      return 0;
+function walkCdfs(
+  a: ValueCounts,
+  b: ValueCounts,
+  visit: (value: number, fa: number, fb: number) => void,
+): void {
+  const na = total(a.counts);
+  const nb = total(b.counts);
+  let i = 0;
+  let j = 0;
+  let ca = 0;
+  let cb = 0;
+  while (i < a.values.length || j < b.values.length) {
+    const va = i < a.values.length ? a.values[i]! : Number.POSITIVE_INFINITY;
+    const vb = j < b.values.length ? b.values[j]! : Number.POSITIVE_INFINITY;
+    const value = Math.min(va, vb);
+    if (va === value) {
+      ca += a.counts[i]!;
+      i += 1;
     }
-    let i = last;
-    while (quantiles[i]! > t) {
-      i -= 1;
-    }
-    return i === last ? 1 : (i + (t - quantiles[i]!) / (quantiles[i + 1]! - quantiles[i]!)) * step;
-  };
-  const before = (t: number): number => {
-    let j = 0;
-    while (j <= last && quantiles[j]! < t) {
+    if (vb === value) {
+      cb += b.counts[j]!;
       j += 1;
     }
-    if (j > last) {
-      return 1;
-    }
-    return j === 0 ? 0 : (j - 1 + (t - quantiles[j - 1]!) / (quantiles[j]! - quantiles[j - 1]!)) * step;
-  };
-  return { at, before, points: quantiles };
+    visit(value, ca / na, cb / nb);
+  }
 }
 
-/** sup |F − G|, the Kolmogorov–Smirnov statistic, on both sides of every point where either may jump. */
-export function ksStatistic(f: Cdf, g: Cdf): number {
+/** sup |F − G| between two empirical CDFs: reached at one of the values, where both have jumped. */
+export function ksStatistic(a: ValueCounts, b: ValueCounts): number {
   let d = 0;
-  for (const t of [...f.points, ...g.points]) {
-    d = Math.max(d, Math.abs(f.at(t) - g.at(t)), Math.abs(f.before(t) - g.before(t)));
-  }
+  walkCdfs(a, b, (_, fa, fb) => {
+    d = Math.max(d, Math.abs(fa - fb));
+  });
   return d;
 }
 
@@ -86,7 +72,7 @@ export function kolmogorovSurvival(lambda: number): number {
   for (let k = 1; k <= 100; k++) {
     const term = Math.exp(-2 * k * k * lambda * lambda);
     sum += (k % 2 === 1 ? 1 : -1) * term;
-    if (term < 1e-12) {
+    if (term < 1e-300 || term < sum * 1e-17) {
       break;
     }
   }
@@ -99,40 +85,81 @@ export interface TestResult {
 }
 
 /**
- * Two-sample KS test of samples of sizes n and m, with the asymptotic p-value and Stephens' small-sample correction
- * (Numerical Recipes, `kstwo`): λ = (√nₑ + 0.12 + 0.11/√nₑ)·D with nₑ = nm/(n+m). Conservative for data with ties
- * (ages in whole years): it flags drift less often than it should, never more.
+ * Two-sample KS test, with the asymptotic p-value and Stephens' small-sample correction (Numerical Recipes,
+ * `kstwo`): λ = (√nₑ + 0.12 + 0.11/√nₑ)·D with nₑ = nm/(n+m). With ties (ages in whole years) the test is
+ * conservative: it flags less often than its level, never more.
  */
-export function ksTest(f: Cdf, n: number, g: Cdf, m: number): TestResult {
-  const statistic = ksStatistic(f, g);
+export function ksTest(a: ValueCounts, b: ValueCounts): TestResult {
+  const n = total(a.counts);
+  const m = total(b.counts);
+  const statistic = ksStatistic(a, b);
   const ne = Math.sqrt((n * m) / (n + m));
   return { statistic, pValue: kolmogorovSurvival((ne + 0.12 + 0.11 / ne) * statistic) };
 }
 
-/** P(χ²₁ > x): a chi-square variable with one degree of freedom is the square of a standard normal one. */
-export function chiSquare1Survival(x: number): number {
-  // The error function is approximate (to 1.2e-7): keep the probability within [0, 1].
-  return x === Number.POSITIVE_INFINITY ? 0 : Math.min(1, Math.max(0, 1 - errorFunction(Math.sqrt(x / 2))));
+/**
+ * The complementary error function with a small relative error everywhere (Numerical Recipes' Chebyshev fit,
+ * `erfcc`: under 1.2e-7 relative), so that a p-value of 1e-12 is computed as such rather than as 1 − erf ≈ 0.
+ */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Two-sided P(|Z| > |z|) for a standard normal Z. */
+export function normalTwoSided(z: number): number {
+  return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
 }
 
 /**
- * Chi-square goodness of fit of a 0/1 sample (`ones` of `n`) to the reference share of 1s: one degree of freedom.
- * A share the reference never saw (0 or 1) makes any contrary observation infinitely unlikely (p = 0).
+ * Two-proportion z-test with the pooled variance (as Evidently uses for binary columns): `x` ones of `n` in the
+ * current window against `y` of `m` in the reference. z = (x/n − y/m) / √(p̂(1 − p̂)(1/n + 1/m)), p̂ = (x + y)/(n + m).
+ * The same as Pearson's chi-square test of the 2×2 table (χ² = z²). When both samples are all 0 or all 1 nothing
+ * can differ: z = 0, p = 1.
  */
-export function binaryChiSquare(ones: number, n: number, referenceShare: number): TestResult {
-  let statistic = 0;
-  for (const [observed, share] of [
-    [ones, referenceShare],
-    [n - ones, 1 - referenceShare],
-  ] as const) {
-    const expected = n * share;
-    if (expected === 0) {
-      statistic += observed === 0 ? 0 : Number.POSITIVE_INFINITY;
-    } else {
-      statistic += (observed - expected) ** 2 / expected;
-    }
+export function twoProportionZTest(x: number, n: number, y: number, m: number): TestResult {
+  const pooled = (x + y) / (n + m);
+  const variance = pooled * (1 - pooled) * (1 / n + 1 / m);
+  if (!(variance > 0)) {
+    return { statistic: 0, pValue: 1 };
   }
-  return { statistic, pValue: chiSquare1Survival(statistic) };
+  const statistic = (x / n - y / m) / Math.sqrt(variance);
+  return { statistic, pValue: normalTwoSided(statistic) };
+}
+
+/**
+ * Holm's step-down adjustment of a family of p-values (same order in and out): the k-th smallest becomes
+ * max over j ≤ k of min(1, (m − j + 1)·p₍ⱼ₎). Rejecting where the adjusted p-value is below α keeps the chance of
+ * any false rejection in the family at most α, whatever the dependence between the tests.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
 }
 
 /** Shares below this count as this in PSI, so an empty bin on either side gives a large, finite term. */
@@ -150,37 +177,49 @@ export function psi(expected: readonly number[], actual: readonly number[]): num
 }
 
 /**
- * Shares of `values` in the bins [e₀, e₁), [e₁, e₂), …, [eₙ₋₁, eₙ] (the last closed); values outside go to the nearest
- * end bin, so every value counts.
+ * Shares of a sample in the bins [e₀, e₁), [e₁, e₂), …, [eₙ₋₁, eₙ] (the last closed); values outside go to the
+ * nearest end bin, so every value counts.
  */
-export function binShares(values: readonly number[], edges: readonly number[]): number[] {
+export function binShares(sample: ValueCounts, edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length - 1).fill(0);
-  for (const v of values) {
+  sample.values.forEach((v, k) => {
     let bin = 0;
     while (bin < counts.length - 1 && v >= edges[bin + 1]!) {
       bin += 1;
     }
-    counts[bin]! += 1;
-  }
-  return counts.map((c) => c / values.length);
+    counts[bin]! += sample.counts[k]!;
+  });
+  const n = total(sample.counts);
+  return counts.map((c) => (n === 0 ? 0 : c / n));
 }
 
 /**
- * Wasserstein-1 distance between a sample and a distribution known by its percentiles, divided by `scale` (the
- * reference's standard deviation, as Evidently does): ∫₀¹ |Q_ref(p) − Q_cur(p)| dp, by the midpoint rule on 1000
- * steps (exact to well under 0.1 % of the scale for the data here).
+ * Wasserstein-1 distance between two samples, ∫ |F(t) − G(t)| dt (exact: the CDFs are constant between values),
+ * divided by `scale` (the reference's standard deviation, as Evidently does).
  */
-export function normalisedWasserstein(
-  values: readonly number[],
-  quantiles: readonly number[],
-  scale: number,
-): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const steps = 1000;
+export function normalisedWasserstein(a: ValueCounts, b: ValueCounts, scale: number): number {
   let sum = 0;
-  for (let k = 0; k < steps; k++) {
-    const p = (k + 0.5) / steps;
-    sum += Math.abs(quantileSorted(quantiles as number[], p) - quantileSorted(sorted, p));
-  }
-  return sum / steps / (scale > 0 ? scale : 1);
+  let previous: { value: number; gap: number } | undefined;
+  walkCdfs(a, b, (value, fa, fb) => {
+    if (previous) {
+      sum += previous.gap * (value - previous.value);
+    }
+    previous = { value, gap: Math.abs(fa - fb) };
+  });
+  return sum / (scale > 0 ? scale : 1);
+}
+
+/** Mean and (sample) standard deviation of a sample given by its value counts. */
+export function meanStd(sample: ValueCounts): { mean: number; std: number } {
+  const n = total(sample.counts);
+  let sum = 0;
+  sample.values.forEach((v, k) => {
+    sum += v * sample.counts[k]!;
+  });
+  const mean = sum / n;
+  let squares = 0;
+  sample.values.forEach((v, k) => {
+    squares += sample.counts[k]! * (v - mean) ** 2;
+  });
+  return { mean, std: n > 1 ? Math.sqrt(squares / (n - 1)) : 0 };
 }

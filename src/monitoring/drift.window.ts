@@ -1,8 +1,17 @@
 import { isPlainObject } from '../common/is-plain-object';
 import type { LogEntry } from '../log-store/log-entry';
 import { isSuccessfulPrediction } from '../log-shipping/log-shipping.documents';
+import type { SurveyAnswers } from '../features/features';
 import { validateSurveyAnswers } from '../prediction/survey-validation';
-import type { WindowRow } from './drift.engine';
+
+/** One prediction of the window: the answers it was asked about and its decision. */
+export interface WindowRow {
+  answers: SurveyAnswers;
+  prediction: 0 | 1;
+  /** `<name>@<version>` of the model that answered. */
+  model: string | null;
+  timestamp: string;
+}
 
 /**
  * A prediction as drift monitoring reads it: a 0/1 `prediction` and logged answers that validate as a survey body.
@@ -44,15 +53,35 @@ export function messageDocumentRow(source: Record<string, unknown>): WindowRow |
     : undefined;
 }
 
-/** The newest `size` predictions of entries given newest first (or every one since `since`, when given). */
+/**
+ * The newest `size` predictions of entries given newest first (or every one since `since`, when given). Replicas
+ * write their batches in turn, so the view is newest first only roughly: `since` filters every entry read rather
+ * than stopping at the first older one.
+ */
 export function predictionWindow(newestFirst: Iterable<LogEntry>, size: number, since?: string): WindowRow[] {
   const sinceMs = since === undefined ? undefined : Date.parse(since);
   const rows: WindowRow[] = [];
   for (const entry of newestFirst) {
-    if (sinceMs === undefined ? rows.length >= size : Date.parse(entry.timestamp) < sinceMs) {
+    if (sinceMs === undefined && rows.length >= size) {
       break;
     }
-    const row = windowRow(entry);
+    const row =
+      sinceMs === undefined || Date.parse(entry.timestamp) >= sinceMs ? windowRow(entry) : undefined;
+    if (row) {
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** Every prediction logged from `from` to `to` (inclusive, ISO-8601) among the entries given. */
+export function rowsBetween(entries: Iterable<LogEntry>, from: string, to: string): WindowRow[] {
+  const fromMs = Date.parse(from);
+  const toMs = Date.parse(to);
+  const rows: WindowRow[] = [];
+  for (const entry of entries) {
+    const at = Date.parse(entry.timestamp);
+    const row = at >= fromMs && at <= toMs ? windowRow(entry) : undefined;
     if (row) {
       rows.push(row);
     }

@@ -73,13 +73,16 @@ describe(trainModels.name, () => {
       expect(card.reference_distribution.rows).toBe(276);
       if (age.kind === 'histogram') {
         const ages = result.dataset.rows.map((r) => r.answers.AGE);
-        expect(age.quantiles).toHaveLength(101);
-        expect([age.quantiles[0], age.quantiles[100]]).toEqual([Math.min(...ages), Math.max(...ages)]);
-        const below = (q: number): number => ages.filter((a) => a <= q).length / ages.length;
-        expect(below(age.quantiles[50]!)).toBeGreaterThanOrEqual(0.5);
-        expect(age.quantiles).toEqual([...age.quantiles].sort((a, b) => a - b));
+        // The exact distribution: every age once, increasing, with the rows that have it.
+        expect(age.values).toEqual([...new Set(ages)].sort((a, b) => a - b));
+        age.values.forEach((value, i) => expect(age.counts[i]).toBe(ages.filter((a) => a === value).length));
       }
-      expect(card.reference_distribution.inputs.SMOKING.kind).toBe('binary');
+      const smoking = card.reference_distribution.inputs.SMOKING;
+      expect(smoking.kind).toBe('binary');
+      if (smoking.kind === 'binary') {
+        expect(smoking.ones).toBe(result.dataset.rows.filter((r) => r.answers.SMOKING === 1).length);
+        expect(smoking.proportions[1]).toBeCloseTo(smoking.ones / 276, 6);
+      }
       expect(card.reference_distribution.predicted_positive_rate).toBeGreaterThan(0);
       expect(card.reference_distribution.predicted_positive_rate).toBeLessThan(1);
     }

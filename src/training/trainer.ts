@@ -27,7 +27,6 @@ import {
 import { logisticRegressionToOnnx, ONNX_INTERFACE, randomForestToOnnx } from './onnx-export';
 import { RandomForestModel } from './random-forest';
 import { loadSurveyDataset, SurveyDataset } from './survey-dataset';
-import { quantileSorted } from 'simple-statistics';
 import { explanationBackground } from '../explanation/explanation.model';
 
 export interface TrainOptions {
@@ -379,18 +378,24 @@ function referenceDistribution(
     counts[bin]++;
   }
   const { mean, std } = meanStd(ages);
-  const sorted = [...ages].sort((a, b) => a - b);
+  const byAge = new Map<number, number>();
+  for (const a of ages) {
+    byAge.set(a, (byAge.get(a) ?? 0) + 1);
+  }
+  const values = [...byAge.keys()].sort((a, b) => a - b);
   const age: NumericDistribution = {
     kind: 'histogram',
     bin_edges: AGE_BIN_EDGES,
     proportions: counts.map((c) => round(c / rows.length)),
-    quantiles: Array.from({ length: 101 }, (_, p) => round(quantileSorted(sorted, p / 100))),
+    values,
+    counts: values.map((v) => byAge.get(v)!),
     mean: round(mean),
     std: round(std),
   };
   const binary = (field: 'GENDER' | (typeof BINARY_FIELDS)[number]): BinaryDistribution => {
-    const ones = rows.filter((r) => r[field] === 1).length / rows.length;
-    return { kind: 'binary', proportions: [round(1 - ones), round(ones)] };
+    const ones = rows.filter((r) => r[field] === 1).length;
+    const share = ones / rows.length;
+    return { kind: 'binary', proportions: [round(1 - share), round(share)], ones };
   };
   const inputs = {
     AGE: age,
