@@ -93,7 +93,14 @@ export class AppConfig {
     claimIdleMs: number;
     /** Unset: the embedded NDJSON sink. */
     elasticsearch?: ElasticsearchSettings;
-    indexes: { logs: string; message: string; perfs: string; topFunc: string; deadLetter: string };
+    indexes: {
+      logs: string;
+      message: string;
+      perfs: string;
+      topFunc: string;
+      deadLetter: string;
+      drift: string;
+    };
   };
   /** Drift monitoring: the window of recent predictions and the levels' thresholds (docs/monitoring.md). */
   readonly drift: DriftSettings;
@@ -188,14 +195,16 @@ export class AppConfig {
         perfs: e.ES_INDEX_PERFS,
         topFunc: e.ES_INDEX_TOP_FUNC,
         deadLetter: e.ES_INDEX_DEADLETTER,
+        drift: e.ES_INDEX_DRIFT,
       },
     };
     this.drift = {
       windowSize: e.DRIFT_WINDOW_SIZE,
       minSamples: e.DRIFT_MIN_SAMPLES,
       pValue: { drift: e.DRIFT_P_VALUE, possible: e.DRIFT_P_VALUE_POSSIBLE },
-      psi: { drift: e.DRIFT_PSI, possible: e.DRIFT_PSI_POSSIBLE },
       share: e.DRIFT_SHARE,
+      evaluateSeconds: e.DRIFT_EVALUATE_SECONDS,
+      reference: driftReference(e.DRIFT_REFERENCE),
     };
     this.alerts = {
       latency_ms: { warning: e.ALERT_LATENCY_MS_WARNING, critical: e.ALERT_LATENCY_MS_CRITICAL },
@@ -217,12 +226,26 @@ export class AppConfig {
 export interface DriftSettings {
   windowSize: number;
   minSamples: number;
-  /** A test's p-value below `drift` is DRIFT, below `possible` POSSIBLE. */
+  /** An adjusted p-value below `drift` is DRIFT, below `possible` POSSIBLE. */
   pValue: { drift: number; possible: number };
-  /** A PSI from `drift` on is DRIFT, from `possible` on POSSIBLE. */
-  psi: { drift: number; possible: number };
   /** The share of inputs in DRIFT from which the data set counts as drifted. */
   share: number;
+  /** DRIFT_EVALUATE_SECONDS: how often an evaluation is kept and shipped; 0: never. */
+  evaluateSeconds: number;
+  /** DRIFT_REFERENCE: the reference used until one is chosen at run time (POST /drift/reference). */
+  reference: DriftReferenceChoice;
+}
+
+/** The training data of the default model, or a window of logged traffic (ISO-8601 times, normalised). */
+export type DriftReferenceChoice = { kind: 'card' } | { kind: 'window'; from: string; to: string };
+
+/** DRIFT_REFERENCE, already matched by the schema, with its times normalised to ISO-8601 UTC. */
+function driftReference(value: string): DriftReferenceChoice {
+  if (value === 'card') {
+    return { kind: 'card' };
+  }
+  const [from, to] = value.slice('window:'.length).split('/');
+  return { kind: 'window', from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 export interface Threshold {

@@ -117,6 +117,7 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   ES_INDEX_PERFS: { description: 'Index of per-prediction performance profiles.' },
   ES_INDEX_TOP_FUNC: { description: 'Index of the costliest stages, one document each.' },
   ES_INDEX_DEADLETTER: { description: 'Index of documents Elasticsearch refused for good, with the reason.' },
+  ES_INDEX_DRIFT: { description: 'Index of the scheduled drift evaluations (DRIFT_EVALUATE_SECONDS).' },
   LOG_LEVEL: { description: 'Console log level: error, warn, log, debug, verbose.' },
   DRIFT_WINDOW_SIZE: {
     description: 'Drift compares the last this many logged predictions with the training data.',
@@ -125,28 +126,34 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
     description: 'Below this many predictions in the window, drift answers "not enough data".',
   },
   DRIFT_P_VALUE: {
-    description: 'A feature drifts when its test p-value is below this (or PSI reaches DRIFT_PSI).',
+    description:
+      'An input drifts when its Holm-adjusted p-value is below this (the decisions: their p-value).',
   },
-  DRIFT_P_VALUE_POSSIBLE: {
-    description: 'Possible drift below this p-value (or PSI from DRIFT_PSI_POSSIBLE).',
-  },
-  DRIFT_PSI: { description: 'A feature drifts when its population stability index reaches this.' },
-  DRIFT_PSI_POSSIBLE: { description: 'Possible drift from this PSI on.' },
+  DRIFT_P_VALUE_POSSIBLE: { description: 'Possible drift (a warning) below this adjusted p-value.' },
   DRIFT_SHARE: { description: 'The data set drifts when at least this share of the 15 inputs drift.' },
-  ALERT_LATENCY_MS_WARNING: {
-    description: 'Alert: p95 request latency (ms) over the recent window, warning.',
+  DRIFT_EVALUATE_SECONDS: {
+    description: 'How often drift is evaluated and kept (7 days) and shipped to ES_INDEX_DRIFT; 0: never.',
   },
-  ALERT_LATENCY_MS_CRITICAL: { description: 'Alert: p95 request latency (ms), critical.' },
-  ALERT_CPU_MS_WARNING: { description: 'Alert: p95 CPU time per prediction (ms), warning.' },
-  ALERT_CPU_MS_CRITICAL: { description: 'Alert: p95 CPU time per prediction (ms), critical.' },
+  DRIFT_REFERENCE: {
+    description:
+      'What drift compares with: card (the training data) or window:<from>/<to> of logged traffic.',
+  },
+  ALERT_LATENCY_MS_WARNING: {
+    description: 'Alert: p95 server-side duration (ms) of prediction requests over 5 minutes, warning.',
+  },
+  ALERT_LATENCY_MS_CRITICAL: { description: 'Alert: p95 prediction request duration (ms), critical.' },
+  ALERT_CPU_MS_WARNING: {
+    description: 'Alert: process CPU time (ms) per predicted row over 5 minutes, warning.',
+  },
+  ALERT_CPU_MS_CRITICAL: { description: 'Alert: process CPU time (ms) per predicted row, critical.' },
   ALERT_MEMORY_DELTA_MB_WARNING: {
-    description: 'Alert: p95 resident-memory change per prediction (MB), warning.',
+    description: "Alert: growth (MB) of a replica's resident memory over 5 minutes, warning.",
   },
   ALERT_MEMORY_DELTA_MB_CRITICAL: {
-    description: 'Alert: p95 resident-memory change per prediction (MB), critical.',
+    description: 'Alert: resident-memory growth (MB) over 5 minutes, critical.',
   },
-  ALERT_INFERENCE_MS_WARNING: { description: 'Alert: p95 model inference time (ms), warning.' },
-  ALERT_INFERENCE_MS_CRITICAL: { description: 'Alert: p95 model inference time (ms), critical.' },
+  ALERT_INFERENCE_MS_WARNING: { description: 'Alert: p95 model-run time (ms) over 5 minutes, warning.' },
+  ALERT_INFERENCE_MS_CRITICAL: { description: 'Alert: p95 model-run time (ms), critical.' },
   ALERT_SHIPPING_LAG_SECONDS_WARNING: {
     description: 'Alert: age (s) of the oldest log entry not yet shipped, warning.',
   },

@@ -67,6 +67,9 @@ function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
 }
 
 const INDEX_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+/** `card`, or `window:<from>/<to>` with two ISO-8601 date-times (checked as dates by the drift reference). */
+const DRIFT_REFERENCE =
+  /^(card|window:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))$/;
 const INDEX_MSG = (name: string) =>
   `${name} must be a lower-case Elasticsearch index name ([a-z0-9._-], not starting with . _ or -)`;
 const REDIS_KEY = (name: string) => [
@@ -296,6 +299,9 @@ export class EnvironmentVariables {
   @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_DEADLETTER') }))
   ES_INDEX_DEADLETTER = 'ml-api-deadletter';
 
+  @apply(Matches(INDEX_NAME, { message: INDEX_MSG('ES_INDEX_DRIFT') }))
+  ES_INDEX_DRIFT = 'ml-api-drift';
+
   // --- Drift monitoring ---
   @apply(...INT('DRIFT_WINDOW_SIZE', 10, 1_000_000))
   DRIFT_WINDOW_SIZE = 500;
@@ -309,16 +315,21 @@ export class EnvironmentVariables {
   @apply(...FRACTION('DRIFT_P_VALUE_POSSIBLE'))
   DRIFT_P_VALUE_POSSIBLE = 0.15;
 
-  @apply(...POSITIVE('DRIFT_PSI'))
-  DRIFT_PSI = 0.25;
-
-  @apply(...POSITIVE('DRIFT_PSI_POSSIBLE'))
-  DRIFT_PSI_POSSIBLE = 0.1;
-
   @apply(...FRACTION('DRIFT_SHARE'))
   DRIFT_SHARE = 0.5;
 
-  // --- Alerts (p95 over the recent window against each threshold) ---
+  @apply(...INT('DRIFT_EVALUATE_SECONDS', 0, 86_400))
+  DRIFT_EVALUATE_SECONDS = 60;
+
+  @apply(
+    Matches(DRIFT_REFERENCE, {
+      message:
+        'DRIFT_REFERENCE must be "card" or "window:<from>/<to>" with two ISO-8601 times, e.g. window:2026-12-01T00:00:00Z/2026-12-02T00:00:00Z',
+    }),
+  )
+  DRIFT_REFERENCE = 'card';
+
+  // --- Alerts (each quantity over the last 5 minutes: src/monitoring/alert.definitions.ts) ---
   @apply(...POSITIVE('ALERT_LATENCY_MS_WARNING'))
   ALERT_LATENCY_MS_WARNING = 100;
 

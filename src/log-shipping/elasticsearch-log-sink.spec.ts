@@ -13,6 +13,7 @@ const INDEXES = {
   perfs: 'ml-api-perfs',
   topFunc: 'ml-api-top-func',
   deadLetter: 'ml-api-deadletter',
+  drift: 'ml-api-drift',
 };
 
 const doc = (id: string, source: Record<string, unknown>): ShipDocument => ({
@@ -41,7 +42,7 @@ describe(ElasticsearchLogSink.name, () => {
     await sink.prepare();
     const first = structuredClone([...cluster.templates]);
     await sink.prepare();
-    expect(cluster.templatePuts).toBe(10);
+    expect(cluster.templatePuts).toBe(12);
     expect([...cluster.templates]).toEqual(first);
     expect([...cluster.templates.keys()].sort()).toEqual(
       Object.values(INDEXES)

@@ -1,4 +1,5 @@
 import {
+  driftEvaluation,
   EXAMPLE_ANSWERS,
   explainedEntry,
   explanation,
@@ -13,6 +14,7 @@ import {
   canonicalPath,
   deadLetterDocument,
   documentsForEntry,
+  driftDocuments,
   logDocument,
   messageDocument,
   perfDocument,
@@ -30,6 +32,7 @@ const INDEXES: ShippingIndexes = {
   perfs: 'ml-api-perfs',
   topFunc: 'ml-api-top-func',
   deadLetter: 'ml-api-deadletter',
+  drift: 'ml-api-drift',
 };
 
 const byIndex = (entry: Parameters<typeof documentsForEntry>[0]) => {
@@ -145,6 +148,59 @@ describe('log-shipping documents', () => {
       const perf = docs(INDEXES.perfs)[0]?.source;
       expect(perf).toMatchObject({ inference_time_ms: 0.42, latency_ms: 1.9, function_calls: 6 });
       expect((perf?.top_functions as unknown[]).length).toBe(5);
+    });
+  });
+
+  describe(driftDocuments.name, () => {
+    it('gives one document per input and one for the decisions, each with the verdict, under stable ids', () => {
+      const evaluation = driftEvaluation();
+      const docs = driftDocuments(evaluation, INDEXES.drift);
+      expect(docs).toHaveLength(16);
+      expect(new Set(docs.map((d) => d.id)).size).toBe(16);
+      expect(docs.every((d) => d.entryId === evaluation.id && d.index === INDEXES.drift)).toBe(true);
+      expect(docs.find((d) => d.source.feature === 'CHRONIC DISEASE')!.id).toBe(
+        `${evaluation.id}-CHRONIC_DISEASE`,
+      );
+      expect(docs.find((d) => d.source.feature === 'AGE')!.source).toEqual({
+        '@timestamp': evaluation.timestamp,
+        entry_id: evaluation.id,
+        period_start: evaluation.period_start,
+        reference_id: evaluation.reference.id,
+        reference_kind: 'card',
+        model: evaluation.reference.model,
+        status: 'ok',
+        verdict: evaluation.verdict,
+        window_size: 500,
+        window_from: evaluation.window.from,
+        window_to: evaluation.window.to,
+        dataset_drift: false,
+        drifted_features: 1,
+        feature: 'AGE',
+        test: 'ks',
+        statistic: 0.42,
+        p_value: 2.3e-19,
+        p_value_adjusted: 3.45e-18,
+        psi: 0.01,
+        level: 'DRIFT',
+        drifted: true,
+        current: 75.1,
+        reference: 62.9,
+      });
+      expect(driftDocuments(evaluation, INDEXES.drift).map((d) => d.id)).toEqual(docs.map((d) => d.id));
+    });
+
+    it('gives one document without a feature for an evaluation without a verdict', () => {
+      const docs = driftDocuments(
+        driftEvaluation({ status: 'not_enough_data', features: [], prediction: null, dataset_drift: null }),
+        INDEXES.drift,
+      );
+      expect(docs).toHaveLength(1);
+      expect(docs[0]!.source).toMatchObject({
+        status: 'not_enough_data',
+        feature: null,
+        level: null,
+        drifted: null,
+      });
     });
   });
 

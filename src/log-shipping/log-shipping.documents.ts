@@ -1,4 +1,5 @@
 import { canonicalField, INPUT_FIELDS, type InputField } from '../features/features';
+import type { DriftEvaluation, EvaluatedFeature } from '../log-store/drift-evaluation';
 import type { LogEntry, TopFunction } from '../log-store/log-entry';
 import { isPlainObject } from '../common/is-plain-object';
 
@@ -15,6 +16,7 @@ export interface ShippingIndexes {
   perfs: string;
   topFunc: string;
   deadLetter: string;
+  drift: string;
 }
 
 export type DocumentSource = Record<string, unknown>;
@@ -296,6 +298,51 @@ export function documentsForEntry(entry: LogEntry, indexes: ShippingIndexes): Sh
     docs.push(perfDocument(entry, indexes.perfs), ...topFunctionDocuments(entry, indexes.topFunc));
   }
   return docs;
+}
+
+/**
+ * A kept drift evaluation as documents of the drift index: one per input and one for the decisions (`prediction`),
+ * each carrying the evaluation's verdict, so that Kibana charts a p-value over time split by input; an evaluation
+ * without a verdict (not enough data) is one document with no feature. Ids are `<evaluation id>-<feature>`.
+ */
+export function driftDocuments(evaluation: DriftEvaluation, index: string): ShipDocument[] {
+  const common = {
+    '@timestamp': utcTimestamp(evaluation.timestamp),
+    entry_id: evaluation.id,
+    period_start: evaluation.period_start,
+    reference_id: evaluation.reference.id,
+    reference_kind: evaluation.reference.kind,
+    model: evaluation.reference.model,
+    status: evaluation.status,
+    verdict: evaluation.verdict,
+    window_size: evaluation.window.size,
+    window_from: evaluation.window.from,
+    window_to: evaluation.window.to,
+    dataset_drift: evaluation.dataset_drift,
+    drifted_features: evaluation.drifted_features,
+  };
+  const features: (EvaluatedFeature | null)[] = [
+    ...evaluation.features,
+    ...(evaluation.prediction ? [evaluation.prediction] : []),
+  ];
+  return (features.length > 0 ? features : [null]).map((f) => ({
+    index,
+    id: `${evaluation.id}-${f ? f.feature.replace(/\s+/g, '_') : 'window'}`,
+    entryId: evaluation.id,
+    source: {
+      ...common,
+      feature: f?.feature ?? null,
+      test: f?.test ?? null,
+      statistic: finiteOrNull(f?.statistic),
+      p_value: finiteOrNull(f?.p_value),
+      p_value_adjusted: finiteOrNull(f?.p_value_adjusted),
+      psi: finiteOrNull(f?.psi),
+      level: f?.level ?? null,
+      drifted: f ? f.level === 'DRIFT' : null,
+      current: finiteOrNull(f?.current),
+      reference: finiteOrNull(f?.reference),
+    },
+  }));
 }
 
 /**

@@ -4,9 +4,11 @@ import type { LogEntry } from '../log-store/log-entry';
 import type { LogStore, QueuedLogEntry } from '../log-store/log-store';
 import { errorText } from '../common/error-text';
 import { iso, type ShippingClock } from './log-shipping.clock';
+import { isDriftEvaluation } from '../log-store/drift-evaluation';
 import {
   deadLetterDocument,
   documentsForEntry,
+  driftDocuments,
   type RefusalReason,
   type ShipDocument,
   type ShippingIndexes,
@@ -209,7 +211,12 @@ export class LogShippingRun {
     queued: QueuedLogEntry,
   ): { docs: ShipDocument[] } | { refused: { doc: ShipDocument; reason: RefusalReason } } {
     try {
-      return { docs: documentsForEntry(queued.entry, this.indexes) };
+      const { entry } = queued;
+      return {
+        docs: isDriftEvaluation(entry)
+          ? driftDocuments(entry, this.indexes.drift)
+          : documentsForEntry(entry as LogEntry, this.indexes),
+      };
     } catch (caught) {
       const entryId = this.entryIdOf(queued);
       return {

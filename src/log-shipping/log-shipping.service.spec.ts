@@ -126,7 +126,7 @@ describe(LogShippingService.name, () => {
 
     it('installs the index templates at start-up', async () => {
       newService().onApplicationBootstrap();
-      await waitFor('the five templates', () => cluster.templates.size === 5);
+      await waitFor('the six templates', () => cluster.templates.size === 6);
       expect([...cluster.templates.keys()]).toContain(`lungcheck-${INDEXES.logs}`);
     });
 
@@ -143,7 +143,7 @@ describe(LogShippingService.name, () => {
       cluster.down = false;
       await store.append(asStored([validationErrorEntry()]));
       expect(await service.ship()).toMatchObject({ outcome: 'shipped', entries_shipped: 1 });
-      expect(cluster.templates.size).toBe(5);
+      expect(cluster.templates.size).toBe(6);
     });
 
     it('installs the templates once, not before every run', async () => {
@@ -152,7 +152,7 @@ describe(LogShippingService.name, () => {
       await service.ship();
       await store.append(asStored([validationErrorEntry()]));
       await service.ship();
-      expect(cluster.templatePuts).toBe(5);
+      expect(cluster.templatePuts).toBe(6);
     });
 
     it('tells manual runs from scheduled ones', async () => {

@@ -1,11 +1,17 @@
 import type { MappingProperty, MappingTypeMapping } from '@elastic/elasticsearch/lib/api/types';
 import {
   explainedEntry,
+  driftEvaluation,
   predictionEntry,
   validationErrorEntry,
 } from '../../test/support/log-shipping/entries';
 import { INPUT_FIELDS } from '../features/features';
-import { deadLetterDocument, documentsForEntry, type ShippingIndexes } from './log-shipping.documents';
+import {
+  deadLetterDocument,
+  documentsForEntry,
+  driftDocuments,
+  type ShippingIndexes,
+} from './log-shipping.documents';
 import {
   indexMappings,
   indexTemplates,
@@ -20,6 +26,7 @@ const INDEXES: ShippingIndexes = {
   perfs: 'my-perfs',
   topFunc: 'my-top-func',
   deadLetter: 'my-deadletter',
+  drift: 'my-drift',
 };
 
 /** Dotted paths of the fields a document holds, down to where its mapping stops indexing (flattened, disabled). */
@@ -51,7 +58,7 @@ describe('log-shipping index templates', () => {
     it('gives each configured index its own template matching exactly that name', () => {
       const templates = indexTemplates(INDEXES);
       expect(templates.map((t) => t.index_patterns)).toEqual(Object.values(INDEXES).map((name) => [name]));
-      expect(new Set(templates.map((t) => t.name)).size).toBe(5);
+      expect(new Set(templates.map((t) => t.name)).size).toBe(6);
       expect(templates.every((t) => t.template.mappings.dynamic === 'strict')).toBe(true);
     });
 
@@ -74,7 +81,10 @@ describe('log-shipping index templates', () => {
       for (const kind of kinds) {
         expect(mappings[kind].properties?.['@timestamp']).toEqual({ type: 'date' });
         expect(mappings[kind].properties?.entry_id).toEqual({ type: 'keyword' });
-        expect(mappings[kind].properties?.transaction_id).toEqual({ type: 'keyword' });
+        // A drift evaluation belongs to no request.
+        expect(mappings[kind].properties?.transaction_id).toEqual(
+          kind === 'drift' ? undefined : { type: 'keyword' },
+        );
       }
     });
 
@@ -176,8 +186,15 @@ describe('log-shipping index templates', () => {
       const first = docs[0]!;
       const reason = { status: 400, type: 'x', reason: 'y' };
       docs.push(deadLetterDocument(first, reason, INDEXES.deadLetter, new Date()));
+      docs.push(...driftDocuments(driftEvaluation(), INDEXES.drift));
+      docs.push(
+        ...driftDocuments(
+          { ...driftEvaluation(), status: 'not_enough_data', features: [], prediction: null },
+          INDEXES.drift,
+        ),
+      );
       const kindOf = new Map(kinds.map((k) => [INDEXES[k], k]));
-      expect(new Set(docs.map((d) => d.index)).size).toBe(5);
+      expect(new Set(docs.map((d) => d.index)).size).toBe(6);
       for (const doc of docs) {
         expect({
           index: doc.index,

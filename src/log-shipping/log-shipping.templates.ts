@@ -20,9 +20,9 @@ export interface IndexTemplate {
 
 /**
  * Bumped whenever a mapping changes, so `GET _index_template` shows which definition a cluster holds.
- * 2: `explanation` and `shadow` in the message index.
+ * 2: `explanation` and `shadow` in the message index. 3: the drift index.
  */
-export const TEMPLATE_VERSION = 2;
+export const TEMPLATE_VERSION = 3;
 
 /** Above the built-in templates (priority 100 and below), so ours win for our index names. */
 const TEMPLATE_PRIORITY = 500;
@@ -32,6 +32,8 @@ const boolean: MappingProperty = { type: 'boolean' };
 const date: MappingProperty = { type: 'date' };
 const integer: MappingProperty = { type: 'integer' };
 const float: MappingProperty = { type: 'float' };
+/** p-values as small as 1e-300 keep their digits. */
+const double: MappingProperty = { type: 'double' };
 const text: MappingProperty = { type: 'text' };
 /** Any JSON a client sent or an error body held, searchable as keywords without one field per key. */
 const freeForm: MappingProperty = { type: 'flattened' };
@@ -137,6 +139,31 @@ export function indexMappings(): Record<keyof ShippingIndexes, MappingTypeMappin
       http_path: keyword,
       model: keyword,
       ...functionFields,
+    }),
+    drift: strict({
+      '@timestamp': date,
+      entry_id: keyword,
+      period_start: date,
+      reference_id: keyword,
+      reference_kind: keyword,
+      model: keyword,
+      status: keyword,
+      verdict: text,
+      window_size: integer,
+      window_from: date,
+      window_to: date,
+      dataset_drift: boolean,
+      drifted_features: integer,
+      feature: keyword,
+      test: keyword,
+      statistic: double,
+      p_value: double,
+      p_value_adjusted: double,
+      psi: double,
+      level: keyword,
+      drifted: boolean,
+      current: double,
+      reference: double,
     }),
     deadLetter: strict({
       '@timestamp': date,

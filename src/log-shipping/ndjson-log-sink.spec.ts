@@ -11,6 +11,7 @@ const INDEXES = {
   perfs: 'ml-api-perfs',
   topFunc: 'ml-api-top-func',
   deadLetter: 'ml-api-deadletter',
+  drift: 'ml-api-drift',
 };
 
 /** Parses a file as the Bulk API would: action line, source line, each pair one document. */

@@ -1,6 +1,6 @@
 import type { ValidationDetail } from '../common/api-errors';
 import type { LogEntry, LogLevel } from './log-entry';
-import type { LogQuery } from './log-store';
+import type { LogQuery, QueuedLogEntry } from './log-store';
 
 export function hasFilters(query: LogQuery): boolean {
   return query.level !== undefined || query.path !== undefined || query.since !== undefined;
@@ -45,6 +45,29 @@ export function parseEntry(text: string): LogEntry | undefined {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && 'data' in value && 'id' in value
       ? (value as LogEntry)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the shipping queue holds: a log entry, or a record bound for an index of its own (QueuedRecord). */
+export function parseQueued(text: string): QueuedLogEntry['entry'] | undefined {
+  const entry = parseEntry(text);
+  if (entry) {
+    return entry;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' &&
+      value !== null &&
+      'kind' in value &&
+      value.kind === 'drift_evaluation' &&
+      'id' in value &&
+      typeof value.id === 'string' &&
+      'timestamp' in value &&
+      typeof value.timestamp === 'string'
+      ? (value as QueuedLogEntry['entry'])
       : undefined;
   } catch {
     return undefined;

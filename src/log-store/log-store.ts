@@ -9,10 +9,42 @@ export interface LogQuery {
   since?: string;
 }
 
+/**
+ * A record the shipping queue carries besides log entries, bound for an index of its own (a drift evaluation):
+ * `kind` says which, `id` makes its documents' ids, `timestamp` dates it.
+ */
+export interface QueuedRecord {
+  kind: 'drift_evaluation';
+  id: string;
+  timestamp: string;
+}
+
 /** An entry waiting in the shipping queue, with the queue's own id used to acknowledge it. */
 export interface QueuedLogEntry {
   queueId: string;
-  entry: LogEntry;
+  entry: LogEntry | QueuedRecord;
+}
+
+/**
+ * Time series the store keeps beside the log, shared by every replica: `drift`, the scheduled drift evaluations;
+ * `samples`, each replica's metric samples (what the in-service alerts read).
+ */
+export type RecordSeries = 'drift' | 'samples';
+
+/** One record of a series: a unique id, its time, and its JSON. */
+export interface SeriesRecord {
+  id: string;
+  atMs: number;
+  json: string;
+}
+
+export interface KeepOptions {
+  /** Keep the record only if no record of that id is kept (replicas evaluating the same period write it once). */
+  once: boolean;
+  /** Also queue the record for shipping (its JSON must be a QueuedRecord), when it is written. */
+  ship: boolean;
+  /** Records older than this (ms since the epoch) are forgotten. */
+  keepSinceMs: number;
 }
 
 export interface ShippingQueueStats {
@@ -52,4 +84,20 @@ export abstract class LogStore {
   abstract ack(queueIds: readonly string[]): Promise<void>;
 
   abstract queueStats(): Promise<ShippingQueueStats>;
+
+  /**
+   * Keeps a record of a series, forgets that series' records older than `keepSinceMs`, and, with `ship`, queues it
+   * for shipping in the same step (the queue's bound and drop counter apply). Returns whether it was written: false
+   * when `once` and a record of that id is already kept.
+   */
+  abstract keepRecord(series: RecordSeries, record: SeriesRecord, options: KeepOptions): Promise<boolean>;
+
+  /** The JSON of a series' records from `sinceMs` on, oldest first: the newest `limit` of them. */
+  abstract records(series: RecordSeries, sinceMs: number, limit: number): Promise<string[]>;
+
+  /** A small shared value (the chosen drift reference), or null. */
+  abstract shared(name: string): Promise<string | null>;
+
+  /** Sets (or, with null, removes) a small shared value. */
+  abstract setShared(name: string, value: string | null): Promise<void>;
 }

@@ -1,6 +1,14 @@
 import type { LogEntry, StoredEntry } from './log-entry';
 import { parseEntry, queryEntries } from './log-query';
-import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
+import {
+  KeepOptions,
+  LogQuery,
+  LogStore,
+  QueuedLogEntry,
+  RecordSeries,
+  SeriesRecord,
+  ShippingQueueStats,
+} from './log-store';
 
 export interface LogStoreLimits {
   /** How many newest entries the view keeps (REDIS_LOGS_MAX_SIZE). */
@@ -31,6 +39,8 @@ export class MemoryLogStore extends LogStore {
   private queuedBytes = 0;
   private sequence = 0;
   private dropped = 0;
+  private readonly series = new Map<RecordSeries, Map<string, SeriesRecord>>();
+  private readonly sharedValues = new Map<string, string>();
 
   constructor(private readonly limits: LogStoreLimits) {
     super();
@@ -38,14 +48,66 @@ export class MemoryLogStore extends LogStore {
 
   append(entries: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
     for (const { json } of entries) {
-      this.sequence += 1;
       this.view.push(json);
-      this.queue.push({ queueId: String(this.sequence).padStart(16, '0'), json });
-      this.queuedBytes += json.length;
+      this.enqueue(json);
     }
     if (this.view.length > this.limits.viewMaxSize) {
       this.view.splice(0, this.view.length - this.limits.viewMaxSize);
     }
+    this.bound(droppedBefore);
+    return Promise.resolve();
+  }
+
+  keepRecord(series: RecordSeries, record: SeriesRecord, options: KeepOptions): Promise<boolean> {
+    let kept = this.series.get(series);
+    if (!kept) {
+      kept = new Map();
+      this.series.set(series, kept);
+    }
+    if (options.once && kept.has(record.id)) {
+      return Promise.resolve(false);
+    }
+    kept.set(record.id, { ...record });
+    if (options.ship) {
+      this.enqueue(record.json);
+      this.bound(0);
+    }
+    for (const [id, { atMs }] of kept) {
+      if (atMs < options.keepSinceMs) {
+        kept.delete(id);
+      }
+    }
+    return Promise.resolve(true);
+  }
+
+  records(series: RecordSeries, sinceMs: number, limit: number): Promise<string[]> {
+    const kept = [...(this.series.get(series)?.values() ?? [])]
+      .filter((r) => r.atMs >= sinceMs)
+      .sort((a, b) => a.atMs - b.atMs);
+    return Promise.resolve(kept.slice(Math.max(0, kept.length - limit)).map((r) => r.json));
+  }
+
+  shared(name: string): Promise<string | null> {
+    return Promise.resolve(this.sharedValues.get(name) ?? null);
+  }
+
+  setShared(name: string, value: string | null): Promise<void> {
+    if (value === null) {
+      this.sharedValues.delete(name);
+    } else {
+      this.sharedValues.set(name, value);
+    }
+    return Promise.resolve();
+  }
+
+  private enqueue(json: string): void {
+    this.sequence += 1;
+    this.queue.push({ queueId: String(this.sequence).padStart(16, '0'), json });
+    this.queuedBytes += json.length;
+  }
+
+  /** Drops the oldest queued entries past either bound, and counts them with what the caller dropped before. */
+  private bound(droppedBefore: number): void {
     const maxBytes = this.limits.bufferMaxBytes ?? Number.POSITIVE_INFINITY;
     let overflow = 0;
     while (this.size() > this.limits.bufferMax || (this.queuedBytes > maxBytes && this.size() > 0)) {
@@ -55,7 +117,6 @@ export class MemoryLogStore extends LogStore {
     }
     this.compact();
     this.dropped += overflow + droppedBefore;
-    return Promise.resolve();
   }
 
   list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }> {
@@ -72,7 +133,7 @@ export class MemoryLogStore extends LogStore {
     return Promise.resolve(
       this.queue
         .slice(this.head, this.head + count)
-        .map(({ queueId, json }) => ({ queueId, entry: JSON.parse(json) as LogEntry })),
+        .map(({ queueId, json }) => ({ queueId, entry: JSON.parse(json) as QueuedLogEntry['entry'] })),
     );
   }
 
@@ -92,7 +153,7 @@ export class MemoryLogStore extends LogStore {
     return Promise.resolve({
       pending: this.size(),
       dropped: this.dropped,
-      oldestPendingAt: oldest ? (JSON.parse(oldest.json) as LogEntry).timestamp : undefined,
+      oldestPendingAt: oldest ? (JSON.parse(oldest.json) as QueuedLogEntry['entry']).timestamp : undefined,
     });
   }
 

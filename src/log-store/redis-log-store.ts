@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client.factory';
 import type { LogEntry, StoredEntry } from './log-entry';
-import { hasFilters, parseEntry, queryEntries } from './log-query';
-import { LogQuery, LogStore, QueuedLogEntry, ShippingQueueStats } from './log-store';
+import { hasFilters, parseEntry, parseQueued, queryEntries } from './log-query';
+import {
+  KeepOptions,
+  LogQuery,
+  LogStore,
+  QueuedLogEntry,
+  RecordSeries,
+  SeriesRecord,
+  ShippingQueueStats,
+} from './log-store';
 import type { LogStoreLimits } from './memory-log-store';
 
 export interface RedisLogStoreOptions extends LogStoreLimits {
@@ -57,10 +65,60 @@ redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
 return dropped
 `;
 
+/** Records forgotten per call at most, so that one call never holds Redis long (the next call forgets more). */
+const FORGET_PER_CALL = 1000;
+
+/**
+ * Keeps a series record in one atomic step: the record by id in a hash and its time in a sorted set (only if the id
+ * is new, with `once`), with `ship` its JSON on the stream too (trimmed to LOG_BUFFER_MAX, drops counted), and the
+ * series' records older than the cut-off forgotten.
+ * KEYS: hash, sorted set, stream, drop counter. ARGV: id, time, json, once, ship, buffer max, keep since.
+ */
+const KEEP_SCRIPT = `
+if ARGV[4] == '1' then
+  if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then
+    return 0
+  end
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[5] == '1' then
+  redis.call('XADD', KEYS[3], '*', 'entry', ARGV[3])
+  local dropped = redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[6])
+  if dropped > 0 then
+    redis.call('INCRBY', KEYS[4], dropped)
+  end
+end
+local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[7], 'LIMIT', 0, ${FORGET_PER_CALL})
+if #old > 0 then
+  redis.call('ZREM', KEYS[2], unpack(old))
+  redis.call('HDEL', KEYS[1], unpack(old))
+end
+return 1
+`;
+
+/** The newest `limit` records from a time on, oldest first. KEYS: hash, sorted set. ARGV: since, limit. */
+const RECORDS_SCRIPT = `
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[2], '+inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local out = {}
+for i = #ids, 1, -1 do
+  local json = redis.call('HGET', KEYS[1], ids[i])
+  if json then
+    out[#out + 1] = json
+  end
+end
+return out
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** APPEND_SCRIPT, defined on the client by RedisLogStore (EVALSHA, and EVAL when Redis lost its script cache). */
     lungcheckLogAppend(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** KEEP_SCRIPT, likewise. */
+    lungcheckKeepRecord(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** RECORDS_SCRIPT, likewise. */
+    lungcheckRecords(...keysAndArgs: (string | number)[]): Result<string[], Context>;
   }
 }
 
@@ -93,8 +151,45 @@ export class RedisLogStore extends LogStore {
     this.consumer = options.consumer ?? DEFAULT_CONSUMER;
     this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
     this.consumerMaxIdleMs = options.consumerMaxIdleMs ?? DEFAULT_CONSUMER_MAX_IDLE_MS;
-    // Defining it again on a shared client (a second store) replaces it with the same script.
+    // Defining them again on a shared client (a second store) replaces them with the same scripts.
     redis.defineCommand('lungcheckLogAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    redis.defineCommand('lungcheckKeepRecord', { numberOfKeys: 4, lua: KEEP_SCRIPT });
+    redis.defineCommand('lungcheckRecords', { numberOfKeys: 2, lua: RECORDS_SCRIPT });
+  }
+
+  /** `<view key>:<series>` (hash by id) and `<view key>:<series>:time` (ids by time): one slot with the view's tag. */
+  private seriesKeys(series: RecordSeries): [string, string] {
+    const hash = `${this.options.viewKey}:${series}`;
+    return [hash, `${hash}:time`];
+  }
+
+  async keepRecord(series: RecordSeries, record: SeriesRecord, options: KeepOptions): Promise<boolean> {
+    const written = await this.redis.lungcheckKeepRecord(
+      ...this.seriesKeys(series),
+      this.options.streamKey,
+      this.droppedKey,
+      record.id,
+      record.atMs,
+      record.json,
+      options.once ? 1 : 0,
+      options.ship ? 1 : 0,
+      this.options.bufferMax,
+      options.keepSinceMs,
+    );
+    return written === 1;
+  }
+
+  records(series: RecordSeries, sinceMs: number, limit: number): Promise<string[]> {
+    return this.redis.lungcheckRecords(...this.seriesKeys(series), sinceMs, limit);
+  }
+
+  shared(name: string): Promise<string | null> {
+    return this.redis.hget(`${this.options.viewKey}:shared`, name);
+  }
+
+  async setShared(name: string, value: string | null): Promise<void> {
+    const key = `${this.options.viewKey}:shared`;
+    await (value === null ? this.redis.hdel(key, name) : this.redis.hset(key, name, value));
   }
 
   async append(entries: readonly StoredEntry[], droppedBefore = 0): Promise<void> {
@@ -197,7 +292,7 @@ export class RedisLogStore extends LogStore {
     return {
       pending,
       dropped: Number(dropped ?? 0),
-      oldestPendingAt: fields ? parseEntry(fields[1])?.timestamp : undefined,
+      oldestPendingAt: fields ? parseQueued(fields[1])?.timestamp : undefined,
     };
   }
 
@@ -289,7 +384,7 @@ export class RedisLogStore extends LogStore {
     const gone: string[] = [];
     let corrupt = 0;
     for (const [queueId, fields] of messages) {
-      const entry = fields ? parseEntry(fields[1]) : undefined;
+      const entry = fields ? parseQueued(fields[1]) : undefined;
       if (entry) {
         entries.push({ queueId, entry });
       } else {

@@ -16,6 +16,7 @@ const INDEXES = {
   perfs: 'ml-api-perfs',
   topFunc: 'ml-api-top-func',
   deadLetter: 'ml-api-deadletter',
+  drift: 'ml-api-drift',
 };
 
 const TID = '0f8b1c2d-0000-4000-8000-00000000000a';

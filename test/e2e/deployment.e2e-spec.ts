@@ -751,7 +751,7 @@ describe('deployment files', () => {
       const own = views.filter((v) => v.file === 'dataviews.ndjson');
       expect(new Set(views.map((v) => v.id))).toEqual(new Set(own.map((v) => v.id)));
       const kinds = own.map((v) => indexOfDataView(String(v.attributes.title)));
-      expect([...kinds].sort()).toEqual(['logs', 'message', 'perfs', 'topFunc']);
+      expect([...kinds].sort()).toEqual(['drift', 'logs', 'message', 'perfs', 'topFunc']);
       for (const [i, view] of own.entries()) {
         const fields = mappedFields(asObject(MAPPINGS[kinds[i]!].properties));
         expect(fields.get(String(view.attributes.timeFieldName))?.type).toBe('date');
@@ -835,6 +835,7 @@ describe('deployment files', () => {
       expect(dashboards.map((d) => String(d.attributes.title))).toEqual([
         expect.stringContaining('Predictions'),
         expect.stringContaining('Performance'),
+        expect.stringContaining('Drift'),
       ]);
       for (const dashboard of dashboards) {
         expect(Object.keys(dashboard.attributes).filter((k) => !DASHBOARD_ATTRIBUTES.has(k))).toEqual([]);

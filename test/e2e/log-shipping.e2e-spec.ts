@@ -179,7 +179,7 @@ describe('POST /logs/ship', () => {
         entries_shipped: 4,
         dead_lettered: 0,
       });
-      expect(cluster.templates.size).toBe(5);
+      expect(cluster.templates.size).toBe(6);
       for (const [index, count] of Object.entries(expectedCounts(entries))) {
         expect({ index, count: cluster.count(index) }).toEqual({ index, count });
       }

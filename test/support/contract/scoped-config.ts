@@ -14,6 +14,7 @@ export function scopedConfig(prefix: string): AppConfig {
       ES_INDEX_PERFS: `${prefix}-perfs`,
       ES_INDEX_TOP_FUNC: `${prefix}-top-func`,
       ES_INDEX_DEADLETTER: `${prefix}-deadletter`,
+      ES_INDEX_DRIFT: `${prefix}-drift`,
     }),
   );
 }

@@ -5,6 +5,8 @@ import type {
   PerformanceMetrics,
   ShadowOutcome,
 } from '../../../src/log-store/log-entry';
+import type { DriftEvaluation, EvaluatedFeature } from '../../../src/log-store/drift-evaluation';
+import { INPUT_FIELDS } from '../../../src/features/features';
 import { EXAMPLE_REQUEST } from '../../../src/prediction/predict-request.dto';
 
 /** The reference's example answers, under the canonical names. */
@@ -119,4 +121,38 @@ export function validationErrorEntry(overrides: EntryOverrides = {}): LogEntry {
       ...overrides.data,
     },
   });
+}
+
+/** A kept drift evaluation with AGE in DRIFT: 15 inputs and the decisions. */
+export function driftEvaluation(overrides: Partial<DriftEvaluation> = {}): DriftEvaluation {
+  const feature = (name: string, level: 'NO' | 'DRIFT'): EvaluatedFeature => ({
+    feature: name,
+    test: name === 'AGE' ? 'ks' : 'z_test',
+    statistic: level === 'DRIFT' ? 0.42 : 0.5,
+    p_value: level === 'DRIFT' ? 2.3e-19 : 0.6,
+    p_value_adjusted: level === 'DRIFT' ? 3.45e-18 : 1,
+    psi: 0.01,
+    level,
+    current: name === 'AGE' ? 75.1 : 0.5,
+    reference: name === 'AGE' ? 62.9 : 0.5,
+  });
+  return {
+    kind: 'drift_evaluation',
+    id: 'c0ffee0123456789abcdef01',
+    timestamp: '2026-12-07T10:00:30.000Z',
+    period_start: '2026-12-07T10:00:00.000Z',
+    reference: {
+      id: 'card:logistic_regression@20594a68a1e3',
+      kind: 'card',
+      model: 'logistic_regression@20594a68a1e3',
+    },
+    status: 'ok',
+    verdict: 'AGE has drifted (KS adjusted p < 1e-6); 1 of 15 inputs, below the data-set threshold of 50 %.',
+    window: { size: 500, from: '2026-12-07T09:50:00.000Z', to: '2026-12-07T10:00:29.000Z' },
+    dataset_drift: false,
+    drifted_features: 1,
+    features: INPUT_FIELDS.map((f) => feature(f, f === 'AGE' ? 'DRIFT' : 'NO')),
+    prediction: { ...feature('prediction', 'NO'), current: 0.9, reference: 0.904 },
+    ...overrides,
+  };
 }

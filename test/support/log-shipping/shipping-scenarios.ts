@@ -37,6 +37,7 @@ export const INDEXES = {
   perfs: 'ml-api-perfs',
   topFunc: 'ml-api-top-func',
   deadLetter: 'ml-api-deadletter',
+  drift: 'ml-api-drift',
 };
 
 /** What the four indexes should hold for these entries (every entry here is a profiled prediction or a 422). */
@@ -156,7 +157,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
       cluster.down = false;
       const service = newService();
       await service.ship();
-      expect(cluster.templates.size).toBe(5);
+      expect(cluster.templates.size).toBe(6);
       expect(clusterCounts(cluster)).toEqual(expectedCounts(entries));
     });
 

@@ -177,4 +177,69 @@ export function describeLogStoreContract(harness: LogStoreHarness): void {
       expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 7 });
     });
   });
+
+  describe('series of records and shared values', () => {
+    const record = (id: string, atMs: number, extra: Record<string, unknown> = {}) => ({
+      id,
+      atMs,
+      json: JSON.stringify({
+        kind: 'drift_evaluation',
+        id,
+        timestamp: new Date(atMs).toISOString(),
+        ...extra,
+      }),
+    });
+    const keep = { once: true, ship: false, keepSinceMs: 0 };
+
+    it('keeps a record of an id once, when asked, and lists records from a time on, oldest first', async () => {
+      expect(await store.keepRecord('drift', record('b', 2000), keep)).toBe(true);
+      expect(await store.keepRecord('drift', record('a', 1000), keep)).toBe(true);
+      expect(await store.keepRecord('drift', record('a', 1000, { other: true }), keep)).toBe(false);
+      expect(await store.keepRecord('drift', record('c', 3000), keep)).toBe(true);
+      const ids = async (since: number, limit: number) =>
+        (await store.records('drift', since, limit)).map((json) => (JSON.parse(json) as { id: string }).id);
+      expect(await ids(0, 10)).toEqual(['a', 'b', 'c']);
+      expect(await ids(1500, 10)).toEqual(['b', 'c']);
+      // The newest `limit`, still oldest first.
+      expect(await ids(0, 2)).toEqual(['b', 'c']);
+      expect(JSON.parse((await store.records('drift', 0, 1))[0]!)).not.toHaveProperty('other');
+      expect(await store.records('samples', 0, 10)).toEqual([]);
+    });
+
+    it('replaces a record of the same id without `once`, and forgets records older than asked', async () => {
+      await store.keepRecord('samples', record('s', 1000, { v: 1 }), { ...keep, once: false });
+      await store.keepRecord('samples', record('s', 1000, { v: 2 }), { ...keep, once: false });
+      expect(
+        (await store.records('samples', 0, 10)).map((json) => (JSON.parse(json) as { v: number }).v),
+      ).toEqual([2]);
+      await store.keepRecord('samples', record('t', 5000), { ...keep, keepSinceMs: 4000 });
+      expect(
+        (await store.records('samples', 0, 10)).map((json) => (JSON.parse(json) as { id: string }).id),
+      ).toEqual(['t']);
+    });
+
+    it('queues a shipped record for shipping once, within the queue’s bound', async () => {
+      await store.keepRecord('drift', record('x', 1000), { ...keep, ship: true });
+      await store.keepRecord('drift', record('x', 1000), { ...keep, ship: true });
+      const queued = await store.readUnshipped(10);
+      expect(queued.map((q) => q.entry)).toEqual([JSON.parse(record('x', 1000).json)]);
+      expect(await store.queueStats()).toEqual({
+        pending: 1,
+        dropped: 0,
+        oldestPendingAt: new Date(1000).toISOString(),
+      });
+      await store.ack(queued.map((q) => q.queueId));
+      expect(await store.readUnshipped(10)).toEqual([]);
+      // Never in the /logs view.
+      expect((await store.list(all)).total).toBe(0);
+    });
+
+    it('keeps small shared values until removed', async () => {
+      expect(await store.shared('drift-reference')).toBeNull();
+      await store.setShared('drift-reference', '{"kind":"card"}');
+      expect(await store.shared('drift-reference')).toBe('{"kind":"card"}');
+      await store.setShared('drift-reference', null);
+      expect(await store.shared('drift-reference')).toBeNull();
+    });
+  });
 }
