@@ -7,13 +7,16 @@ import { MetricsService } from './metrics.service';
 import { LogStoreModule } from '../log-store/log-store.module';
 import { MonitoringController } from './monitoring.controller';
 import { MonitoringService } from './monitoring.service';
+import { AlertsService } from './alerts.service';
+import { DriftService } from './drift.service';
+import { MonitoringJobs } from './monitoring.jobs';
 import { ShadowModule } from '../shadow/shadow.module';
 
 /** What operators watch: Prometheus metrics, drift against the training data, the dashboard and its alerts. */
 @Module({
   imports: [ModelPoolModule, RequestLogModule, LogShippingCoreModule, LogStoreModule, ShadowModule],
   controllers: [MetricsController, MonitoringController],
-  providers: [MetricsService, MonitoringService],
+  providers: [MetricsService, DriftService, AlertsService, MonitoringService, MonitoringJobs],
   exports: [MetricsService],
 })
 export class MonitoringModule {}

@@ -4,7 +4,7 @@ import { ErrorResponseDto } from '../common/api-errors.dto';
 import { KeyScope } from '../common/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import { LogStore } from '../log-store/log-store';
-import { recentEntries } from '../monitoring/monitoring.service';
+import { recentEntries } from '../monitoring/drift.service';
 import { compareShadow, ShadowComparison } from './shadow.compare';
 import { ShadowService } from './shadow.service';
 

@@ -57,6 +57,7 @@ describe(ShadowService.name, () => {
       ran: 0,
       dropped: 1,
       failed: SHADOW_MAX_IN_FLIGHT,
+      disagreed: 0,
     });
     // The slots are free again.
     const next = afterResponse(service);

@@ -22,6 +22,8 @@ export interface ShadowCounters {
   dropped: number;
   /** Rows whose shadow run failed or timed out. */
   failed: number;
+  /** Rows the shadow model answered and decided otherwise than the served model. */
+  disagreed: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export class ShadowService implements OnModuleInit {
   private readonly logger = new Logger(ShadowService.name);
   private readonly name?: string;
   private inFlight = 0;
-  private readonly counters = { ran: 0, dropped: 0, failed: 0 };
+  private readonly counters = { ran: 0, dropped: 0, failed: 0, disagreed: 0 };
 
   constructor(
     config: AppConfig,
@@ -87,6 +89,7 @@ export class ShadowService implements OnModuleInit {
         this.counters.failed += rows.length;
       } else {
         this.counters.ran += rows.length;
+        this.counters.disagreed += outcomes.filter((o) => o.agrees === false).length;
       }
       return outcomes;
     } finally {

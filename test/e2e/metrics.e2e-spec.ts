@@ -82,12 +82,36 @@ describe('GET /metrics (e2e)', () => {
     url = await listen(app);
     const before = await request(url).get('/metrics').expect(200);
     expect(sample(before.text, 'lungcheck_shadow_predictions_total{status="ok"}')).toBe(0);
-    for (let i = 0; i < 3; i += 1) {
-      await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    // A patient of the training data the two models decide differently (the forest says negative), then two others.
+    const disputed = {
+      ...EXAMPLE_REQUEST,
+      GENDER: 0,
+      AGE: 63,
+      SMOKING: 0,
+      YELLOW_FINGERS: 1,
+      ANXIETY: 0,
+      PEER_PRESSURE: 0,
+      'CHRONIC DISEASE': 0,
+      FATIGUE: 0,
+      ALLERGY: 0,
+      WHEEZING: 1,
+      'ALCOHOL CONSUMING': 0,
+      COUGHING: 1,
+      'SHORTNESS OF BREATH': 1,
+      'SWALLOWING DIFFICULTY': 0,
+      'CHEST PAIN': 0,
+    };
+    for (const body of [disputed, EXAMPLE_REQUEST, EXAMPLE_REQUEST]) {
+      await request(url).post('/predict').send(body).expect(200);
     }
-    await loggedEntries(app, 3);
+    const entries = await loggedEntries(app, 3);
+    expect(entries.filter((e) => e.data.shadow?.agrees === false)).toHaveLength(1);
     const text = (await request(url).get('/metrics').expect(200)).text;
     expect(sample(text, 'lungcheck_shadow_predictions_total{status="ok"}')).toBe(3);
+    expect(sample(text, 'lungcheck_shadow_disagreements_total')).toBe(
+      entries.filter((e) => e.data.shadow?.agrees === false).length,
+    );
+    expect(text).toContain('# TYPE lungcheck_shadow_predictions_total counter');
     expect(sample(text, 'lungcheck_shadow_predictions_total{status="dropped"}')).toBe(0);
     expect(sample(text, 'lungcheck_shadow_predictions_total{status="failed"}')).toBe(0);
   });

@@ -30,8 +30,8 @@ function onPath(command: string): boolean {
 
 /**
  * Global set-up of the integration tier: it talks to this machine's Redis, starts redis-server processes of its
- * own, drives Chromium and checks the Prometheus rules with promtool. When one is missing, say so in one line each
- * and stop, instead of failing every suite with a stack trace.
+ * own, drives Chromium, checks the Prometheus rules with promtool and runs them in a prometheus of its own. When
+ * one is missing, say so in one line each and stop, instead of failing every suite with a stack trace.
  */
 export default async function requirements(): Promise<void> {
   const missing: string[] = [];
@@ -47,6 +47,12 @@ export default async function requirements(): Promise<void> {
   if (!onPath('promtool')) {
     missing.push(
       'promtool is not on PATH (it checks deploy/prometheus): install it with `apt-get install -y prometheus`',
+    );
+  }
+  if (!onPath('prometheus')) {
+    missing.push(
+      'prometheus is not on PATH (it scrapes the service and evaluates the rules): install it with ' +
+        '`apt-get install -y prometheus`',
     );
   }
   if (!existsSync(CHROMIUM)) {
