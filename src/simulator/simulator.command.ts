@@ -38,7 +38,7 @@ export async function simulateCommand(argv: readonly string[], io: CommandIo = p
   let training: TrainingProfile | undefined;
   if (options.profile === 'training') {
     try {
-      training = loadTrainingProfile(options.modelDir, options.model);
+      training = loadTrainingProfile(options.dataFile);
     } catch (error) {
       if (error instanceof ProfileError) {
         io.stderr.write(`simulate: ${error.message}\n`);

@@ -25,7 +25,7 @@ describe(parseSimulatorOptions.name, () => {
         endpoint: '/predict',
         verbose: false,
         profile: 'uniform',
-        modelDir: 'model',
+        dataFile: 'data/survey_lung_cancer.csv',
         json: false,
       },
     });
@@ -35,7 +35,7 @@ describe(parseSimulatorOptions.name, () => {
     const { outcome } = parse(
       ...['--url', 'https://lungcheck.example/api', '-r', '7', '-u', '3', '-d', '0.5', '-t', '2.5'],
       ...['-e', '/predict_proba', '-v', '--model', 'random_forest', '--seed', '0', '--profile', 'training'],
-      ...['--model-dir', 'elsewhere', '--json', '--enable-age-drift'],
+      ...['--data', 'elsewhere.csv', '--json', '--enable-age-drift'],
     );
     expect(outcome).toEqual({
       options: {
@@ -49,7 +49,7 @@ describe(parseSimulatorOptions.name, () => {
         model: 'random_forest',
         seed: 0,
         profile: 'training',
-        modelDir: 'elsewhere',
+        dataFile: 'elsewhere.csv',
         json: true,
         drift: { mode: 'ramp', target: 70, startPercent: 0, endPercent: 100 },
       },
@@ -125,7 +125,7 @@ describe(parseSimulatorOptions.name, () => {
       '--drift-mode',
       '--seed',
       '--profile',
-      '--model-dir',
+      '--data',
       '--json',
     ]) {
       expect(out).toContain(flag);

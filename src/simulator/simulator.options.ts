@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 /**
  * The simulator's command line: the reference simulator's options (same names, defaults and bounds) plus `--seed`,
- * `--drift-mode`, `--profile`, `--model-dir`, `--json`. Parsing and checking only; nothing here sends a request.
+ * `--drift-mode`, `--profile`, `--data`, `--json`. Parsing and checking only; nothing here sends a request.
  */
 
 export const ENDPOINTS = ['/predict', '/predict_proba'] as const;
@@ -48,8 +48,8 @@ export interface SimulatorOptions {
   /** Absent: a random seed, which the summary reports so that the run can be repeated. */
   seed?: number;
   profile: Profile;
-  /** Where `--profile training` reads `<model>.card.json`. */
-  modelDir: string;
+  /** The survey CSV `--profile training` draws whole patients from. */
+  dataFile: string;
   json: boolean;
   /** Present with `--enable-age-drift` only. */
   drift?: AgeDrift;
@@ -133,7 +133,7 @@ interface RawOptions {
   driftMode: DriftMode;
   seed?: number;
   profile: Profile;
-  modelDir: string;
+  data: string;
   json?: true;
 }
 
@@ -197,17 +197,21 @@ export function simulatorCommand(): Command {
     .addOption(
       new Option(
         '--profile <name>',
-        "uniform: AGE 20-90 and every other answer 0/1 with equal chances; training: the model card's reference distribution",
+        'uniform: AGE 20-90 and every other answer 0/1 with equal chances; training: whole patients of the training data (--data)',
       )
         .choices(PROFILES)
         .default('uniform'),
     )
-    .option('--model-dir <dir>', 'where --profile training reads <model>.card.json', 'model')
+    .option(
+      '--data <file>',
+      'the survey CSV that --profile training draws patients from',
+      'data/survey_lung_cancer.csv',
+    )
     .option('--json', 'print the summary as one JSON object on stdout instead of the table')
     .addHelpText(
       'after',
       '\nExit codes: 0 when at least 90 % of the requests succeeded (2xx), 1 otherwise, 2 for an invalid option ' +
-        'or an unreadable model card, 130 when interrupted (Ctrl+C; the summary of what was sent is printed).\n' +
+        'or an unreadable data file, 130 when interrupted (Ctrl+C; the summary of what was sent is printed).\n' +
         '\nExamples:\n' +
         '  npm run simulate -- -r 500 -u 50\n' +
         '  npm run simulate -- --enable-age-drift --age-drift-target 80 --drift-mode ramp --age-drift-start 50\n' +
@@ -275,7 +279,7 @@ function checked(command: Command): SimulatorOptions {
     ...(raw.model !== undefined ? { model: raw.model } : {}),
     ...(raw.seed !== undefined ? { seed: raw.seed } : {}),
     profile: raw.profile,
-    modelDir: raw.modelDir,
+    dataFile: raw.data,
     json: raw.json === true,
     ...(raw.enableAgeDrift
       ? {

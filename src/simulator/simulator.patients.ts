@@ -5,9 +5,9 @@ import type { TrainingProfile } from './simulator.profile';
 
 /**
  * The patients the simulator sends, drawn from a seeded PRNG so that a seed gives the same sequence of patients
- * whatever the concurrency. Each patient takes the same 16 draws (the normal age, the drifted age's offset, then
- * GENDER and the 13 yes/no answers in INPUT_FIELDS order), so that with one seed a drifted run differs from a
- * plain one in AGE only.
+ * whatever the concurrency. Each patient of a profile takes the same draws (uniform: the age, the drifted age's
+ * offset, then GENDER and the 13 yes/no answers in INPUT_FIELDS order; training: the row, then the offset), so that
+ * with one seed a drifted run differs from a plain one in AGE only.
  */
 
 /** Step drift draws each drifted age uniformly within this many years of the target (clamped to 20-90). */
@@ -17,7 +17,7 @@ export interface PatientOptions {
   seed: number;
   /** Patients in the run: positions in it (for the drift window) are index / total. */
   total: number;
-  /** Absent: the uniform profile. */
+  /** Absent: the uniform profile. Present: whole training patients, drawn with replacement. */
   training?: TrainingProfile;
   drift?: AgeDrift;
 }
@@ -26,18 +26,22 @@ export interface PatientOptions {
 export function patientSequence(options: PatientOptions): () => SurveyAnswers {
   const random = seededRandom(options.seed);
   let index = 0;
+  const { training } = options;
   return () => {
-    const normalAge = options.training
-      ? ageFromQuantiles(options.training.ageQuantiles, random())
-      : AGE_MIN + Math.floor(random() * (AGE_MAX - AGE_MIN + 1));
+    const drawn = training
+      ? training.patients[Math.floor(random() * training.patients.length)]!.answers
+      : undefined;
+    const normalAge = drawn ? drawn.AGE : AGE_MIN + Math.floor(random() * (AGE_MAX - AGE_MIN + 1));
     const stepOffset = Math.floor(random() * (2 * STEP_DRIFT_SPREAD + 1)) - STEP_DRIFT_SPREAD;
     const percent = (100 * index) / options.total;
     index += 1;
     const age = driftedAge(normalAge, stepOffset, percent, options.drift);
+    if (drawn) {
+      return { ...drawn, AGE: age };
+    }
     const patient = {} as SurveyAnswers;
     for (const field of INPUT_FIELDS) {
-      patient[field] =
-        field === 'AGE' ? age : random() < (options.training?.shareOfOne[field] ?? 0.5) ? 1 : 0;
+      patient[field] = field === 'AGE' ? age : random() < 0.5 ? 1 : 0;
     }
     return patient;
   };
@@ -58,15 +62,4 @@ export function driftedAge(normalAge: number, stepOffset: number, percent: numbe
   }
   const weight = (percent - drift.startPercent) / (drift.endPercent - drift.startPercent);
   return Math.round(normalAge + weight * (drift.target - normalAge));
-}
-
-/**
- * Inverse-CDF draw from 101 percentiles q0…q100: u in [0, 1) falls at 100u between two percentiles, and the age is
- * the linear interpolation between them, rounded to an integer.
- */
-export function ageFromQuantiles(quantiles: readonly number[], u: number): number {
-  const position = u * (quantiles.length - 1);
-  const below = Math.min(Math.floor(position), quantiles.length - 2);
-  const fraction = position - below;
-  return Math.round(quantiles[below] + fraction * (quantiles[below + 1] - quantiles[below]));
 }

@@ -7,7 +7,13 @@ import { targetUrl } from '../../src/simulator/simulator.options';
 import { patientSequence } from '../../src/simulator/simulator.patients';
 import { runSimulation, type RunnerOptions } from '../../src/simulator/simulator.runner';
 import { summarise, type SimulationSummary } from '../../src/simulator/simulator.summary';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import type { DriftReport } from '../../src/monitoring/drift.engine';
+import { RequestLogService } from '../../src/request-log/request-log.service';
+import { loadTrainingProfile } from '../../src/simulator/simulator.profile';
 import { waitFor } from '../support/wait-for';
+import { close, createTestApp, listen } from './support/test-app';
 
 const ROOT = join(__dirname, '../..');
 
@@ -333,4 +339,42 @@ describe('simulate command (e2e)', () => {
     expect(summary.total).toBe(s.received.length);
     expect(summary.total).toBeLessThan(1000);
   });
+});
+
+describe('the training profile against the service (e2e)', () => {
+  let app: NestExpressApplication | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { API_KEY: 'k'.repeat(32), RATE_LIMIT_PER_MINUTE: '100000' } });
+    url = await listen(app);
+  });
+
+  afterAll(() => close(app));
+
+  it.each([1, 2, 3, 4, 5])(
+    'is calm traffic: a run of 500 (seed %i) shows no prediction drift and no data-set drift',
+    async (seed) => {
+      await request(url).delete('/logs').set('X-API-Key', 'k'.repeat(32)).expect(200);
+      const training = loadTrainingProfile(join(ROOT, 'data', 'survey_lung_cancer.csv'));
+      const run = await runSimulation({
+        url: `${url}/predict`,
+        requests: 500,
+        users: 10,
+        delayMs: 0,
+        timeoutMs: 30_000,
+        nextPatient: patientSequence({ seed, total: 500, training }),
+        stop: new AbortController().signal,
+      });
+      expect(run.results.filter((r) => r.outcome !== 200)).toEqual([]);
+      await app!.get(RequestLogService).drain();
+      const drift = (await request(url).get('/drift').expect(200)).body as DriftReport;
+      expect(drift.window.size).toBe(500);
+      expect({ seed, dataset_drift: drift.dataset_drift, prediction: drift.prediction?.level }).toEqual({
+        seed,
+        dataset_drift: false,
+        prediction: expect.stringMatching(/^(NO|POSSIBLE)$/) as string,
+      });
+    },
+  );
 });
