@@ -1,11 +1,9 @@
-import { AppConfig } from '../config/app-config';
-import { validateEnv } from '../config/env.schema';
 import type { LogEntry, PerformanceMetrics } from '../log-store/log-entry';
+import type { DriftEvaluation } from '../log-store/drift-evaluation';
 import type { ShippingStatus } from '../log-shipping/log-shipping.service';
+import type { ShadowComparison } from '../shadow/shadow.compare';
 import type { DriftReport } from './drift.engine';
-import { alertLevel, bucketSeconds, computeAlerts, summarise } from './monitoring.summary';
-
-const alerts = new AppConfig(validateEnv({})).alerts;
+import { bucketSeconds, summarise, type SummaryInputs } from './monitoring.summary';
 
 function entry(
   second: number,
@@ -65,25 +63,35 @@ const shipping: ShippingStatus = {
   oldest_unshipped_age_seconds: 400,
 };
 
-const noDrift = {
-  status: 'ok',
-  dataset_drift: false,
-  drifted_features: 0,
-  drift_share: 0,
-  window: { size: 100 },
-  features: [],
-} as unknown as DriftReport;
+function drift(size: number, maxSize: number, from: string | null): DriftReport {
+  return {
+    status: 'ok',
+    verdict: 'No input has drifted: 0 of 15.',
+    reference: { id: 'card:m@1', kind: 'card', model: 'm@1', rows: 276 },
+    window: { size, max_size: maxSize, min_samples: 1, from, to: null },
+    dataset_drift: false,
+    drifted_features: 0,
+    drift_share: 0,
+    thresholds: { p_value: { drift: 0.05, possible: 0.15 }, share: 0.5, correction: 'holm' },
+    features: [],
+    prediction: null,
+    generated_at: '',
+  };
+}
 
-describe(alertLevel.name, () => {
-  it.each([
-    [null, 'NO_DATA'],
-    [99.9, 'OK'],
-    [100, 'WARNING'],
-    [199, 'WARNING'],
-    [200, 'CRITICAL'],
-  ] as const)('%s ms against 100/200 is %s', (value, level) => {
-    expect(alertLevel(value, { warning: 100, critical: 200 })).toBe(level);
-  });
+const inputs = (
+  newestFirst: LogEntry[],
+  report: DriftReport,
+  extra: Partial<SummaryInputs> = {},
+): SummaryInputs => ({
+  newestFirst,
+  drift: report,
+  history: [],
+  shipping,
+  shadow: null,
+  alerts: [],
+  alertsWindowMinutes: 5,
+  ...extra,
 });
 
 describe(bucketSeconds.name, () => {
@@ -98,110 +106,109 @@ describe(bucketSeconds.name, () => {
   });
 });
 
-describe(computeAlerts.name, () => {
-  it("judges the window's p95 of each per-request figure against its thresholds", () => {
-    // 20 calls: latencies 10…200 ms, p95 = 190.5 → WARNING; inference 60 ms each → WARNING; CPU 250 → CRITICAL.
-    const entries = Array.from({ length: 20 }, (_, i) =>
-      entry(
-        i,
-        200,
-        (i + 1) * 10,
-        { prediction: 1 },
-        { inference_time_ms: 60, cpu_time_ms: 250, memory_delta_mb: 1 },
-      ),
-    );
-    const byName = Object.fromEntries(computeAlerts(entries, 1000, noDrift, alerts).map((a) => [a.name, a]));
-    expect(byName.latency_ms).toMatchObject({ level: 'WARNING', value: 190.5, warning: 100, critical: 200 });
-    expect(byName.inference_time_ms).toMatchObject({ level: 'WARNING', value: 60 });
-    expect(byName.cpu_time_ms).toMatchObject({ level: 'CRITICAL', value: 250 });
-    expect(byName.memory_delta_mb).toMatchObject({ level: 'OK', value: 1 });
-    expect(byName.shipping_lag_seconds).toMatchObject({ level: 'CRITICAL', value: 1000 });
-    expect(byName.drift).toMatchObject({ level: 'OK', value: 0 });
-  });
-
-  it('says NO_DATA without profiled calls, OK with nothing to ship, and follows the drift verdict', () => {
-    const entries = [entry(0, 200, 5, { prediction: 0 })];
-    const drifting = { status: 'ok', dataset_drift: false, drifted_features: 2 } as DriftReport;
-    const byName = Object.fromEntries(computeAlerts(entries, null, drifting, alerts).map((a) => [a.name, a]));
-    expect(byName.cpu_time_ms!.level).toBe('NO_DATA');
-    expect(byName.shipping_lag_seconds!.level).toBe('OK');
-    expect(byName.drift).toMatchObject({ level: 'WARNING', value: 2 });
-    const drifted = { status: 'ok', dataset_drift: true, drifted_features: 9 } as DriftReport;
-    expect(computeAlerts(entries, null, drifted, alerts).find((a) => a.name === 'drift')!.level).toBe(
-      'CRITICAL',
-    );
-    const unknown = { status: 'not_enough_data', dataset_drift: null, drifted_features: 0 } as DriftReport;
-    expect(computeAlerts(entries, null, unknown, alerts).find((a) => a.name === 'drift')!.level).toBe(
-      'NO_DATA',
-    );
-  });
-});
-
 describe(summarise.name, () => {
-  it('counts predictions, risk levels, errors and costs, and draws a timeline of 10-second buckets', () => {
-    const newestFirst = [
-      entry(
-        0,
-        200,
-        4,
-        { prediction: 1, risk_level: 'high' },
-        {
-          top_functions: [
-            { function: 'model_run', file: '', line: 0, calls: 1, total_time_ms: 2, cumulative_time_ms: 2 },
-          ],
-        },
-      ),
-      entry(
-        3,
-        200,
-        6,
-        { prediction: 0, risk_level: 'low' },
-        {
-          top_functions: [
-            { function: 'model_run', file: '', line: 0, calls: 1, total_time_ms: 3, cumulative_time_ms: 3 },
-            { function: 'validate', file: '', line: 0, calls: 1, total_time_ms: 1, cumulative_time_ms: 1 },
-          ],
-        },
-      ),
-      entry(12, 422, 1, { detail: [] }),
-      entry(15, 500, 100, { detail: 'boom' }),
-      entry(16, 200, 5, { prediction: 1, risk_level: 'moderate' }),
-    ].reverse();
-    const summary = summarise(newestFirst, shipping, noDrift, alerts, new Date('2026-01-01T01:00:00Z'));
+  it('describes one window: the newest DRIFT_WINDOW_SIZE predictions and every request since the oldest', () => {
+    // Seconds 0-9 predictions, 10-11 errors, 12-14 predictions; the drift window is the newest 5 predictions (8-14).
+    const entries = Array.from({ length: 15 }, (_, s) =>
+      s === 10 || s === 11
+        ? entry(s, 422, 1, { detail: [] })
+        : entry(s, 200, s, { prediction: s % 2, risk_level: 'low' }),
+    ).reverse();
+    const summary = summarise(inputs(entries, drift(5, 5, entry(8, 200, 0, null).timestamp)));
     expect(summary.window).toEqual({
-      entries: 5,
-      from: '2026-01-01T00:00:00.000Z',
-      to: '2026-01-01T00:00:16.000Z',
+      predictions: 5,
+      max_predictions: 5,
+      requests: 7,
+      from: '2026-01-01T00:00:08.000Z',
+      to: '2026-01-01T00:00:14.000Z',
       bucket_seconds: 10,
     });
-    expect(summary.predictions).toEqual({ count: 3, positive: 2, negative: 1, positive_rate: 0.667 });
-    expect(summary.risk_levels).toEqual({ low: 1, moderate: 1, high: 1 });
-    expect(summary.requests).toEqual({ count: 5, errors: 2, server_errors: 1, error_rate: 0.4 });
-    expect(
-      summary.timeline.map((p) => [p.at, p.requests, p.predictions, p.positive, p.errors, p.p50]),
-    ).toEqual([
-      ['2026-01-01T00:00:00.000Z', 2, 2, 1, 0, 5],
-      ['2026-01-01T00:00:10.000Z', 3, 1, 1, 2, 5],
+    expect(summary.requests).toEqual({ count: 7, errors: 2, server_errors: 0, error_rate: 0.286 });
+    expect(summary.predictions).toEqual({ count: 5, positive: 2, negative: 3, positive_rate: 0.4 });
+    // Not a full drift window yet: every entry read counts.
+    expect(summarise(inputs(entries, drift(12, 500, entry(0, 200, 0, null).timestamp))).window.requests).toBe(
+      15,
+    );
+  });
+
+  it('draws every bucket from start to end, empty ones included with no percentiles', () => {
+    const entries = [entry(0, 200, 5, { prediction: 1 }), entry(35, 200, 7, { prediction: 0 })].reverse();
+    const { timeline } = summarise(inputs(entries, drift(2, 500, null)));
+    expect(timeline.map((p) => [p.at.slice(11, 19), p.requests, p.p95])).toEqual([
+      ['00:00:00', 1, 5],
+      ['00:00:10', 0, null],
+      ['00:00:20', 0, null],
+      ['00:00:30', 1, 7],
     ]);
-    expect(summary.costliest_stages).toEqual([
+  });
+
+  it('has no timeline and no figures without entries', () => {
+    const summary = summarise(inputs([], drift(0, 500, null)));
+    expect(summary.timeline).toEqual([]);
+    expect(summary.latency_ms).toEqual({ p50: null, p95: null, p99: null });
+    expect(summary.window).toMatchObject({ requests: 0, from: null, to: null });
+  });
+
+  it('sums the costliest stages over the profiled predictions', () => {
+    const top = (fn: string, ms: number) => ({
+      function: fn,
+      file: '',
+      line: 0,
+      calls: 1,
+      total_time_ms: ms,
+      cumulative_time_ms: ms,
+    });
+    const entries = [
+      entry(0, 200, 1, { prediction: 1 }, { top_functions: [top('model_run', 2), top('validate', 1)] }),
+      entry(1, 200, 1, { prediction: 1 }, { top_functions: [top('model_run', 3)] }),
+    ];
+    expect(summarise(inputs(entries, drift(2, 500, null))).costliest_stages).toEqual([
       { function: 'model_run', calls: 2, total_time_ms: 5 },
       { function: 'validate', calls: 1, total_time_ms: 1 },
     ]);
-    expect(summary.shipping).toMatchObject({
-      pending: 5,
-      dead_lettered: 2,
-      oldest_unshipped_age_seconds: 400,
-    });
-    expect(summary.drift).toMatchObject({ status: 'ok', dataset_drift: false, features_in_drift: [] });
-    expect(JSON.stringify(summary)).not.toContain('"AGE"');
   });
 
-  it('reports an empty window without failing', () => {
-    const summary = summarise([], { ...shipping, oldest_unshipped_age_seconds: null }, noDrift, alerts);
-    expect(summary.window).toMatchObject({ entries: 0, from: null, to: null });
-    expect(summary.predictions.positive_rate).toBeNull();
-    expect(summary.requests.error_rate).toBeNull();
-    expect(summary.latency_ms).toEqual({ p50: null, p95: null, p99: null });
-    expect(summary.timeline).toEqual([]);
+  it('carries the verdict, the drift history and the shadow model without transaction ids', () => {
+    const history = [
+      {
+        timestamp: '2026-01-01T00:00:00.000Z',
+        status: 'ok',
+        drifted_features: 1,
+        dataset_drift: false,
+        prediction: { level: 'NO' },
+      },
+    ] as unknown as DriftEvaluation[];
+    const shadow: ShadowComparison = {
+      shadow_model: 'rf@2',
+      window: 5,
+      compared: 4,
+      dropped: 0,
+      failed: 0,
+      agreement_rate: 0.75,
+      mean_abs_probability_difference: 0.1,
+      disagreement_count: 1,
+      disagreements: [
+        {
+          timestamp: 't',
+          transaction_id: 'secret-ish',
+          served: { model: 'm@1', prediction: 1, probability: 0.6 },
+          shadow: { model: 'rf@2', prediction: 0, probability: 0.4 },
+        },
+      ],
+      since_start: { model: 'rf', ran: 4, dropped: 0, failed: 0, disagreed: 1 },
+    };
+    const summary = summarise(inputs([], drift(0, 500, null), { history, shadow }));
+    expect(summary.drift.verdict).toBe('No input has drifted: 0 of 15.');
+    expect(summary.drift_history).toEqual([
+      {
+        at: '2026-01-01T00:00:00.000Z',
+        status: 'ok',
+        drifted_features: 1,
+        dataset_drift: false,
+        prediction: 'NO',
+      },
+    ]);
+    expect(summary.shadow).toMatchObject({ agreement_rate: 0.75, disagreement_count: 1 });
+    expect(JSON.stringify(summary.shadow)).not.toContain('secret-ish');
   });
 });

@@ -1,22 +1,35 @@
-import type { AlertSettings, Threshold } from '../config/app-config';
 import { isPlainObject } from '../common/is-plain-object';
+import type { DriftEvaluation } from '../log-store/drift-evaluation';
 import type { LogEntry } from '../log-store/log-entry';
 import type { ShippingStatus } from '../log-shipping/log-shipping.service';
 import { percentile, round3 } from '../request-log/log-stats';
-import type { DriftReport } from './drift.engine';
+import type { ShadowComparison, ShadowDisagreement } from '../shadow/shadow.compare';
+import type { Alert } from './alerts.service';
+import type { DriftLevel, DriftReport } from './drift.engine';
 
 /** What GET /monitoring/summary answers and the dashboard draws: aggregates only, never one person's answers. */
 export interface MonitoringSummary {
   generated_at: string;
-  /** The entries the figures are read from: the newest of the log view (REDIS_LOGS_MAX_SIZE). */
-  window: { entries: number; from: string | null; to: string | null; bucket_seconds: number };
+  /**
+   * The page's one window: the newest DRIFT_WINDOW_SIZE predictions (the drift window) and every request logged
+   * since the oldest of them, as far as the log view holds them.
+   */
+  window: {
+    predictions: number;
+    max_predictions: number;
+    requests: number;
+    from: string | null;
+    to: string | null;
+    bucket_seconds: number;
+  };
   predictions: { count: number; positive: number; negative: number; positive_rate: number | null };
   risk_levels: { low: number; moderate: number; high: number };
   requests: { count: number; errors: number; error_rate: number | null; server_errors: number };
+  /** Server-side durations of the window's requests (the same measurement as the latency histogram). */
   latency_ms: Percentiles;
-  /** One point per time bucket, oldest first. */
+  /** One point per time bucket from the window's start to its end, empty buckets included, oldest first. */
   timeline: TimelinePoint[];
-  /** Stages and functions costing most, summed over the window's profiled predictions. */
+  /** Stages costing most, summed over the window's profiled predictions. */
   costliest_stages: { function: string; calls: number; total_time_ms: number }[];
   shipping: Pick<
     ShippingStatus,
@@ -28,11 +41,28 @@ export interface MonitoringSummary {
     | 'dead_lettered'
     | 'oldest_unshipped_age_seconds'
   >;
-  drift: Pick<DriftReport, 'status' | 'dataset_drift' | 'drifted_features' | 'drift_share'> & {
-    window_size: number;
+  drift: Pick<
+    DriftReport,
+    'status' | 'verdict' | 'dataset_drift' | 'drifted_features' | 'drift_share' | 'reference'
+  > & {
     features_in_drift: string[];
+    /** The share of positive decisions against the reference's, and its level; null when not judged. */
+    prediction: { level: DriftLevel; current: number; reference: number; p_value: number } | null;
   };
+  /** The kept drift evaluations of the last day, oldest first (DRIFT_EVALUATE_SECONDS). */
+  drift_history: DriftHistoryPoint[];
+  /**
+   * SHADOW_MODEL against the served model over the window; null without a shadow model. The disagreements carry no
+   * transaction id: this page is open, and GET /models/compare (behind the logs key) has them.
+   */
+  shadow:
+    | (Omit<ShadowComparison, 'window' | 'since_start' | 'disagreements'> & {
+        disagreements: Omit<ShadowDisagreement, 'transaction_id'>[];
+      })
+    | null;
+  /** Judged over the last `alerts_window_minutes`, every replica together. */
   alerts: Alert[];
+  alerts_window_minutes: number;
 }
 
 export interface Percentiles {
@@ -50,17 +80,12 @@ export interface TimelinePoint extends Percentiles {
   errors: number;
 }
 
-export type AlertLevel = 'OK' | 'WARNING' | 'CRITICAL' | 'NO_DATA';
-
-export interface Alert {
-  name: keyof AlertSettings | 'drift';
-  level: AlertLevel;
-  /** The figure judged (the window's p95 for the per-request figures); null without data. */
-  value: number | null;
-  unit: string;
-  warning: number | null;
-  critical: number | null;
-  message: string;
+export interface DriftHistoryPoint {
+  at: string;
+  status: DriftEvaluation['status'];
+  drifted_features: number;
+  dataset_drift: boolean | null;
+  prediction: DriftLevel | null;
 }
 
 const BUCKETS_SECONDS = [10, 30, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400];
@@ -81,17 +106,6 @@ export function bucketSeconds(spanMs: number): number {
   );
 }
 
-/** OK below the warning threshold, WARNING from it, CRITICAL from the critical one; NO_DATA without a value. */
-export function alertLevel(value: number | null, threshold: Threshold): AlertLevel {
-  if (value === null) {
-    return 'NO_DATA';
-  }
-  if (value >= threshold.critical) {
-    return 'CRITICAL';
-  }
-  return value >= threshold.warning ? 'WARNING' : 'OK';
-}
-
 const predictionOf = (entry: LogEntry): { prediction: 0 | 1; risk?: unknown } | undefined => {
   const result = entry.data.result;
   if (entry.data.status_code >= 400 || !isPlainObject(result)) {
@@ -102,121 +116,54 @@ const predictionOf = (entry: LogEntry): { prediction: 0 | 1; risk?: unknown } | 
     : undefined;
 };
 
-type RequestFigure = Exclude<keyof AlertSettings, 'shipping_lag_seconds'>;
-
-const ALERT_FIGURES: { name: RequestFigure; unit: string; label: string }[] = [
-  { name: 'latency_ms', unit: 'ms', label: 'p95 request latency' },
-  { name: 'cpu_time_ms', unit: 'ms', label: 'p95 CPU time per prediction' },
-  { name: 'memory_delta_mb', unit: 'MB', label: 'p95 memory change per prediction' },
-  { name: 'inference_time_ms', unit: 'ms', label: 'p95 inference time' },
-];
-
-/** The alerts over a window: the per-request figures' p95, the shipping backlog's age, and the drift verdict. */
-export function computeAlerts(
-  entries: readonly LogEntry[],
-  shippingLagSeconds: number | null,
-  drift: Pick<DriftReport, 'status' | 'dataset_drift' | 'drifted_features'>,
-  settings: AlertSettings,
-): Alert[] {
-  const profiled = entries.map((e) => e.data.performance_metrics).filter((m) => m !== null);
-  const p95 = (values: number[]): number | null =>
-    round3(
-      percentile(
-        [...values].sort((a, b) => a - b),
-        95,
-      ),
-    );
-  const values: Record<RequestFigure, number | null> = {
-    latency_ms: p95(entries.map((e) => e.data.latency_ms)),
-    cpu_time_ms: p95(profiled.map((m) => m.cpu_time_ms)),
-    memory_delta_mb: p95(profiled.map((m) => m.memory_delta_mb)),
-    inference_time_ms: p95(profiled.map((m) => m.inference_time_ms)),
-  };
-  const alerts: Alert[] = ALERT_FIGURES.map(({ name, unit, label }) => {
-    const value = values[name];
-    const level = alertLevel(value, settings[name]);
-    return {
-      name,
-      level,
-      value,
-      unit,
-      ...settings[name],
-      message: value === null ? `${label}: no data in the window` : `${label} ${value} ${unit} (${level})`,
-    };
-  });
-  const lag = settings.shipping_lag_seconds;
-  const lagLevel = alertLevel(shippingLagSeconds, lag);
-  alerts.push({
-    name: 'shipping_lag_seconds',
-    level: lagLevel === 'NO_DATA' ? 'OK' : lagLevel,
-    value: shippingLagSeconds,
-    unit: 's',
-    ...lag,
-    message:
-      shippingLagSeconds === null
-        ? 'Log shipping: nothing waiting'
-        : `Oldest unshipped log entry ${shippingLagSeconds} s old (${lagLevel})`,
-  });
-  const driftLevel: AlertLevel =
-    drift.status !== 'ok'
-      ? 'NO_DATA'
-      : drift.dataset_drift
-        ? 'CRITICAL'
-        : drift.drifted_features > 0
-          ? 'WARNING'
-          : 'OK';
-  alerts.push({
-    name: 'drift',
-    level: driftLevel,
-    value: drift.status === 'ok' ? drift.drifted_features : null,
-    unit: 'features',
-    warning: 1,
-    critical: null,
-    message:
-      drift.status !== 'ok'
-        ? 'Drift: not enough predictions in the window'
-        : drift.dataset_drift
-          ? `Data drift: ${drift.drifted_features} inputs drifted`
-          : drift.drifted_features > 0
-            ? `Drift in ${drift.drifted_features} input(s), not the data set`
-            : 'No drift',
-  });
-  return alerts;
+/**
+ * The entries of the page's window, oldest first: every one from the drift window's oldest prediction on (filtered,
+ * not cut at the first older one: replicas write their batches in turn, so the view is only roughly in order).
+ */
+export function windowEntries(newestFirst: readonly LogEntry[], drift: DriftReport): LogEntry[] {
+  const from = drift.window.size >= drift.window.max_size ? drift.window.from : null;
+  const fromMs = from === null ? Number.NEGATIVE_INFINITY : Date.parse(from);
+  return newestFirst.filter((entry) => Date.parse(entry.timestamp) >= fromMs).reverse();
 }
 
-/** The dashboard's figures over the newest entries of the log view. */
-export function summarise(
-  newestFirst: readonly LogEntry[],
-  shipping: ShippingStatus,
-  drift: DriftReport,
-  settings: AlertSettings,
-  now: Date = new Date(),
-): MonitoringSummary {
-  const entries = [...newestFirst].reverse();
+export interface SummaryInputs {
+  newestFirst: readonly LogEntry[];
+  drift: DriftReport;
+  history: readonly DriftEvaluation[];
+  shipping: ShippingStatus;
+  shadow: ShadowComparison | null;
+  alerts: Alert[];
+  alertsWindowMinutes: number;
+}
+
+/** The dashboard's figures: the window's traffic, its drift verdict, the drift history, the shadow model, alerts. */
+export function summarise(inputs: SummaryInputs, now: Date = new Date()): MonitoringSummary {
+  const { drift } = inputs;
+  const entries = windowEntries(inputs.newestFirst, drift);
   const times = entries.map((e) => Date.parse(e.timestamp));
   const from = times.length > 0 ? Math.min(...times) : null;
   const to = times.length > 0 ? Math.max(...times) : null;
   const bucket = bucketSeconds(from === null || to === null ? 0 : to - from);
+  const bucketMs = bucket * 1000;
   const risk = { low: 0, moderate: 0, high: 0 };
   let positive = 0;
   let predictions = 0;
   let errors = 0;
   let serverErrors = 0;
-  const buckets = new Map<
-    number,
-    { latencies: number[]; requests: number; predictions: number; positive: number; errors: number }
-  >();
+  const firstBucket = from === null ? 0 : Math.floor(from / bucketMs) * bucketMs;
+  const buckets =
+    from === null || to === null
+      ? []
+      : Array.from({ length: Math.floor(to / bucketMs) - Math.floor(from / bucketMs) + 1 }, () => ({
+          latencies: [] as number[],
+          requests: 0,
+          predictions: 0,
+          positive: 0,
+          errors: 0,
+        }));
   const costs = new Map<string, { calls: number; total_time_ms: number }>();
   entries.forEach((entry, i) => {
-    const start = Math.floor(times[i]! / (bucket * 1000)) * bucket * 1000;
-    const point = buckets.get(start) ?? {
-      latencies: [],
-      requests: 0,
-      predictions: 0,
-      positive: 0,
-      errors: 0,
-    };
-    buckets.set(start, point);
+    const point = buckets[Math.floor((times[i]! - firstBucket) / bucketMs)]!;
     point.requests += 1;
     point.latencies.push(entry.data.latency_ms);
     if (entry.data.status_code >= 400) {
@@ -241,11 +188,14 @@ export function summarise(
       costs.set(fn.function, cost);
     }
   });
-  const features_in_drift = drift.features.filter((f) => f.level === 'DRIFT').map((f) => f.feature);
+  const { shipping, shadow } = inputs;
+  const prediction = drift.prediction;
   return {
     generated_at: now.toISOString(),
     window: {
-      entries: entries.length,
+      predictions: drift.window.size,
+      max_predictions: drift.window.max_size,
+      requests: entries.length,
       from: from === null ? null : new Date(from).toISOString(),
       to: to === null ? null : new Date(to).toISOString(),
       bucket_seconds: bucket,
@@ -264,16 +214,14 @@ export function summarise(
       error_rate: entries.length === 0 ? null : round3(errors / entries.length),
     },
     latency_ms: percentiles(entries.map((e) => e.data.latency_ms)),
-    timeline: [...buckets.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([start, p]) => ({
-        at: new Date(start).toISOString(),
-        requests: p.requests,
-        predictions: p.predictions,
-        positive: p.positive,
-        errors: p.errors,
-        ...percentiles(p.latencies),
-      })),
+    timeline: buckets.map((p, i) => ({
+      at: new Date(firstBucket + i * bucketMs).toISOString(),
+      requests: p.requests,
+      predictions: p.predictions,
+      positive: p.positive,
+      errors: p.errors,
+      ...percentiles(p.latencies),
+    })),
     costliest_stages: [...costs.entries()]
       .map(([fn, c]) => ({ function: fn, calls: c.calls, total_time_ms: round3(c.total_time_ms)! }))
       .sort((a, b) => b.total_time_ms - a.total_time_ms)
@@ -289,12 +237,41 @@ export function summarise(
     },
     drift: {
       status: drift.status,
+      verdict: drift.verdict,
+      reference: drift.reference,
       dataset_drift: drift.dataset_drift,
       drifted_features: drift.drifted_features,
       drift_share: drift.drift_share,
-      window_size: drift.window.size,
-      features_in_drift,
+      features_in_drift: drift.features.filter((f) => f.level === 'DRIFT').map((f) => f.feature),
+      prediction: prediction
+        ? {
+            level: prediction.level,
+            current: prediction.current.share_of_ones ?? 0,
+            reference: prediction.reference.share_of_ones ?? 0,
+            p_value: prediction.p_value,
+          }
+        : null,
     },
-    alerts: computeAlerts(entries, shipping.oldest_unshipped_age_seconds, drift, settings),
+    drift_history: inputs.history.map((e) => ({
+      at: e.timestamp,
+      status: e.status,
+      drifted_features: e.drifted_features,
+      dataset_drift: e.dataset_drift,
+      prediction: e.prediction?.level ?? null,
+    })),
+    shadow: shadow
+      ? {
+          shadow_model: shadow.shadow_model,
+          compared: shadow.compared,
+          dropped: shadow.dropped,
+          failed: shadow.failed,
+          agreement_rate: shadow.agreement_rate,
+          mean_abs_probability_difference: shadow.mean_abs_probability_difference,
+          disagreement_count: shadow.disagreement_count,
+          disagreements: shadow.disagreements.map(({ transaction_id: _id, ...rest }) => rest),
+        }
+      : null,
+    alerts: inputs.alerts,
+    alerts_window_minutes: inputs.alertsWindowMinutes,
   };
 }
