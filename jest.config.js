@@ -38,8 +38,10 @@ module.exports = {
         '<rootDir>/test/support/setup/assertions.ts',
       ],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
-      // Says in one line what is missing (Redis, redis-server, Chromium) instead of failing every suite.
+      // Says in one line what is missing (redis-server, Chromium, Prometheus) instead of failing every suite, and
+      // starts the run's own Redis (TEST_REDIS_URL); the teardown stops it.
       globalSetup: '<rootDir>/test/integration/requirements.ts',
+      globalTeardown: '<rootDir>/test/integration/teardown.ts',
     },
   ],
 };

@@ -1,6 +1,6 @@
 /* The tests StrykerJS runs against each mutant (npm run test:mutation), as one project (Stryker wraps the top-level
-   test environment only): the unit tier, and of the integration tier the Redis log store's contract suite (it needs
-   the Redis on 127.0.0.1:6379 and takes a second). The e2e tier is left out: each of its suites starts the whole
+   test environment only): the unit tier, and of the integration tier the Redis log store's contract suite (on a
+   redis-server of its own, as the integration tier starts one, and a second long). The e2e tier is left out: each of its suites starts the whole
    application, so perTest coverage puts most of it behind every mutant of the request path, and a run with it was
    projected at 16 hours on two cores; the unit specs cover the mutated code directly (docs/testing.md). */
 const { join } = require('node:path');
@@ -14,6 +14,8 @@ module.exports = {
   // Stryker loads the environment itself, without resolving <rootDir>.
   testEnvironment: join(__dirname, 'test/jest-environment.js'),
   testMatch: [...unit.testMatch, '<rootDir>/test/integration/request-log-redis-store.int-spec.ts'],
+  globalSetup: join(__dirname, 'test/integration/redis-setup.ts'),
+  globalTeardown: join(__dirname, 'test/integration/teardown.ts'),
   // Training (src/training, the train command) is out of the mutated scope and takes seconds per run: every mutant
   // of the feature code would run it.
   testPathIgnorePatterns: ['/node_modules/', '/src/training/', '/src/cli/'],

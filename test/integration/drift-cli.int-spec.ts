@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
 import { messageDocument } from '../../src/log-shipping/log-shipping.documents';
 import type { LogEntry } from '../../src/log-store/log-entry';
 import { EXAMPLE_ANSWERS, predictionEntry } from '../support/log-shipping/entries';
-import { testKeys, testRedis } from '../support/request-log/redis';
+import { REDIS_HOST, REDIS_PORT, testKeys, testRedis } from '../support/request-log/redis';
 
 const ROOT = join(__dirname, '../..');
 const DB = 10;
@@ -151,7 +151,7 @@ describe('npm run drift', () => {
         const res = await drift(
           ['--source', 'redis', '--window', '100', '--out', join(dir, 'r.html'), '--json', json],
           {
-            REDIS_URL: `redis://127.0.0.1:6379/${DB}`,
+            REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}/${DB}`,
             REDIS_LOGS_KEY: view,
           },
         );

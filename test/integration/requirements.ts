@@ -1,23 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { CHROMIUM } from '../support/browser';
-import { REDIS_HOST, REDIS_PORT } from '../support/request-log/redis';
-
-/** Whether something answers PONG on the Redis port within a second. */
-function redisAnswers(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: REDIS_HOST, port: REDIS_PORT });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
+import { startTestRedis } from './test-redis';
 
 function onPath(command: string): boolean {
   try {
@@ -29,20 +13,20 @@ function onPath(command: string): boolean {
 }
 
 /**
- * Global set-up of the integration tier: it talks to this machine's Redis, starts redis-server processes of its
- * own, drives Chromium, checks the Prometheus rules with promtool and runs them in a prometheus of its own. When
- * one is missing, say so in one line each and stop, instead of failing every suite with a stack trace.
+ * Global set-up of the integration tier: it starts a Redis of its own for the run (or uses TEST_REDIS_URL) and more
+ * redis-server processes for outages, drives Chromium, checks the Prometheus rules with promtool and runs them in a
+ * prometheus of its own. When one is missing, say so in one line each and stop, instead of failing every suite with
+ * a stack trace.
  */
 export default async function requirements(): Promise<void> {
   const missing: string[] = [];
-  if (!(await redisAnswers())) {
-    missing.push(
-      `Redis does not answer on ${REDIS_HOST}:${REDIS_PORT}: install it with \`apt-get install -y redis-server\` ` +
-        'and start it with `redis-server --daemonize yes --save ""`',
-    );
-  }
   if (!onPath('redis-server')) {
     missing.push('redis-server is not on PATH: install it with `apt-get install -y redis-server`');
+  } else {
+    const problem = await startTestRedis();
+    if (problem) {
+      missing.push(problem);
+    }
   }
   if (!onPath('promtool')) {
     missing.push(
