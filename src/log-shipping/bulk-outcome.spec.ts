@@ -1,4 +1,4 @@
-import { bulkOperations, bulkOutcomes, classifyBulkItem, isRetryableStatus } from './bulk-outcome';
+import { bulkOutcomes, classifyBulkItem, isRetryableStatus } from './bulk-outcome';
 
 describe('bulk outcome', () => {
   describe(isRetryableStatus.name, () => {
@@ -74,21 +74,6 @@ describe('bulk outcome', () => {
         status: 'refused',
         reason: { status, type: 'unknown', reason: `status ${status}` },
       });
-    });
-  });
-
-  describe(bulkOperations.name, () => {
-    it('pairs an index action (never create) with each source', () => {
-      const ops = bulkOperations([
-        { index: 'a', id: '1', entryId: '1', source: { x: 1 } },
-        { index: 'b', id: '1-1', entryId: '1', source: { y: 2 } },
-      ]);
-      expect(ops).toEqual([
-        { index: { _index: 'a', _id: '1' } },
-        { x: 1 },
-        { index: { _index: 'b', _id: '1-1' } },
-        { y: 2 },
-      ]);
     });
   });
 

@@ -1,18 +1,10 @@
-import type {
-  BulkOperationContainer,
-  BulkResponse,
-  BulkResponseItem,
-} from '@elastic/elasticsearch/lib/api/types';
-import type { DocumentSource, ShipDocument } from './log-shipping.documents';
+import type { BulkResponse, BulkResponseItem } from '@elastic/elasticsearch/lib/api/types';
 import type { WriteOutcome } from './log-sink';
 
 /**
- * Bulk-API requests and responses, as pure functions. `index` (not `create`) operations, so that re-shipping an
- * entry after a crash overwrites its documents with identical ones.
+ * Bulk-API responses, as pure functions. The requests are `index` (not `create`) operations (encodeDocs), so that
+ * re-shipping an entry after a crash overwrites its documents with identical ones.
  */
-export function bulkOperations(docs: readonly ShipDocument[]): (BulkOperationContainer | DocumentSource)[] {
-  return docs.flatMap((d) => [{ index: { _index: d.index, _id: d.id } }, d.source]);
-}
 
 /** 408, 429 (queue full, circuit breaker) and 5xx (unavailable shards, timeouts) may succeed later. */
 export function isRetryableStatus(status: number): boolean {

@@ -4,6 +4,7 @@ import { explainedEntry } from '../../test/support/log-shipping/entries';
 import { MockCluster } from '../../test/support/log-shipping/mock-cluster';
 import { MigrationCluster } from '../../test/support/migration/migration-cluster';
 import { ElasticsearchLogSink, ElasticsearchUnavailableError, redactedNode } from './elasticsearch-log-sink';
+import { encodeDocs } from './log-shipping.encode';
 import { documentsForEntry, type ShipDocument } from './log-shipping.documents';
 import { indexMappings, indexTemplates } from './log-shipping.templates';
 
@@ -53,7 +54,7 @@ describe(ElasticsearchLogSink.name, () => {
 
   it('sends every document in one bulk request under its id and answers one outcome per document', async () => {
     await sink.prepare();
-    const outcomes = await sink.write([doc('a-1', {}), doc('a-2', { rank: 2 })]);
+    const outcomes = await sink.write(encodeDocs([doc('a-1', {}), doc('a-2', { rank: 2 })]));
     expect(outcomes).toEqual([{ status: 'stored' }, { status: 'stored' }]);
     expect(cluster.bulkRequests).toBe(1);
     expect([...cluster.docs(INDEXES.topFunc).keys()]).toEqual(['a-1', 'a-2']);
@@ -65,7 +66,9 @@ describe(ElasticsearchLogSink.name, () => {
       op.id === 'b-1'
         ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' }
         : undefined;
-    const outcomes = await sink.write([doc('b-1', {}), doc('b-2', { line: 'forty' }), doc('b-3', {})]);
+    const outcomes = await sink.write(
+      encodeDocs([doc('b-1', {}), doc('b-2', { line: 'forty' }), doc('b-3', {})]),
+    );
     expect(outcomes.map((o) => o.status)).toEqual(['retry', 'refused', 'stored']);
     expect(outcomes[1]).toMatchObject({ reason: { status: 400, type: 'document_parsing_exception' } });
     expect([...cluster.docs(INDEXES.topFunc).keys()]).toEqual(['b-3']);
@@ -73,8 +76,10 @@ describe(ElasticsearchLogSink.name, () => {
 
   it('throws, naming the cause, when the cluster cannot be reached', async () => {
     cluster.down = true;
-    await expect(sink.write([doc('c-1', {})])).rejects.toThrow(ElasticsearchUnavailableError);
-    await expect(sink.write([doc('c-1', {})])).rejects.toThrow(/bulk request failed: ConnectionError/);
+    await expect(sink.write(encodeDocs([doc('c-1', {})]))).rejects.toThrow(ElasticsearchUnavailableError);
+    await expect(sink.write(encodeDocs([doc('c-1', {})]))).rejects.toThrow(
+      /bulk request failed: ConnectionError/,
+    );
     await expect(sink.prepare()).rejects.toThrow(/installing index templates failed/);
   });
 
@@ -95,7 +100,7 @@ describe(ElasticsearchLogSink.name, () => {
       { error: { type: 'security_exception', reason: 'missing authentication credentials' }, status: 401 },
       401,
     );
-    const failure = sink.write([doc('d-1', {})]);
+    const failure = sink.write(encodeDocs([doc('d-1', {})]));
     await expect(failure).rejects.toThrow(
       /Elasticsearch answered 401: .*security_exception.*missing authentication credentials/,
     );
@@ -104,18 +109,18 @@ describe(ElasticsearchLogSink.name, () => {
 
   it('quotes a refusal whose body is plain text, or empty, as it is', async () => {
     answerBulk('Unauthorized', 401);
-    await expect(sink.write([doc('e-1', {})])).rejects.toThrow(
+    await expect(sink.write(encodeDocs([doc('e-1', {})]))).rejects.toThrow(
       new ElasticsearchUnavailableError('bulk request failed: Elasticsearch answered 401: Unauthorized'),
     );
     answerBulk(null, 502);
-    await expect(sink.write([doc('e-2', {})])).rejects.toThrow(
+    await expect(sink.write(encodeDocs([doc('e-2', {})]))).rejects.toThrow(
       new ElasticsearchUnavailableError('bulk request failed: Elasticsearch answered 502: null'),
     );
   });
 
   it('quotes at most 500 characters of a refusal', async () => {
     answerBulk('x'.repeat(600), 413);
-    await expect(sink.write([doc('f-1', {})])).rejects.toThrow(
+    await expect(sink.write(encodeDocs([doc('f-1', {})]))).rejects.toThrow(
       new ElasticsearchUnavailableError(
         `bulk request failed: Elasticsearch answered 413: ${'x'.repeat(500)}`,
       ),
@@ -124,7 +129,7 @@ describe(ElasticsearchLogSink.name, () => {
 
   it('throws when the cluster answers a bulk request without items', async () => {
     answerBulk({ took: 1, errors: false });
-    await expect(sink.write([doc('g-1', {})])).rejects.toThrow(
+    await expect(sink.write(encodeDocs([doc('g-1', {})]))).rejects.toThrow(
       new ElasticsearchUnavailableError(
         "bulk request failed: Cannot read properties of undefined (reading '0')",
       ),
@@ -133,13 +138,13 @@ describe(ElasticsearchLogSink.name, () => {
 
   it('does not call the cluster for an empty batch', async () => {
     cluster.down = true;
-    await expect(sink.write([])).resolves.toEqual([]);
+    await expect(sink.write(encodeDocs([]))).resolves.toEqual([]);
   });
 
   it('stores the explanation and the shadow answer of a prediction under the strict message mapping', async () => {
     await sink.prepare();
     const docs = documentsForEntry(explainedEntry(), INDEXES);
-    expect((await sink.write(docs)).filter((o) => o.status !== 'stored')).toEqual([]);
+    expect((await sink.write(encodeDocs(docs))).filter((o) => o.status !== 'stored')).toEqual([]);
     const [message] = cluster.docs(INDEXES.message).values();
     expect(message).toMatchObject({
       explanation: { raising: [{ answer: 'SMOKING' }, { answer: 'AGE' }, { answer: 'COUGHING' }] },
@@ -167,7 +172,7 @@ describe(ElasticsearchLogSink.name, () => {
     });
 
     it('gets the fields it lacks, without which a strict mapping refuses every new document, even their nulls', async () => {
-      const before = await sink.write([messageDocument()]);
+      const before = await sink.write(encodeDocs([messageDocument()]));
       expect(before[0]).toMatchObject({
         status: 'refused',
         reason: { type: 'strict_dynamic_mapping_exception' },
@@ -185,7 +190,7 @@ describe(ElasticsearchLogSink.name, () => {
         index: INDEXES.message,
       });
       expect(held?.mappings).toEqual(indexMappings().message);
-      expect(await sink.write([messageDocument()])).toEqual([{ status: 'stored' }]);
+      expect(await sink.write(encodeDocs([messageDocument()]))).toEqual([{ status: 'stored' }]);
 
       await sink.prepare();
       expect(migrationCluster.mappingPuts).toHaveLength(1);
@@ -225,7 +230,7 @@ describe(ElasticsearchLogSink.name, () => {
       );
       await expect(failed).rejects.toBeInstanceOf(ElasticsearchUnavailableError);
       await sink.prepare();
-      expect(await sink.write([messageDocument()])).toEqual([{ status: 'stored' }]);
+      expect(await sink.write(encodeDocs([messageDocument()]))).toEqual([{ status: 'stored' }]);
     });
   });
 

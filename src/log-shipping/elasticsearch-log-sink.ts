@@ -1,6 +1,7 @@
 import { errors, type Client } from '@elastic/elasticsearch';
-import { bulkOperations, bulkOutcomes } from './bulk-outcome';
-import type { ShipDocument } from './log-shipping.documents';
+import type { BulkResponse } from '@elastic/elasticsearch/lib/api/types';
+import { bulkOutcomes } from './bulk-outcome';
+import type { EncodedDocs } from './log-shipping.encode';
 import { isLungcheckMapping, missingProperties, type IndexTemplate } from './log-shipping.templates';
 import { LogSink, type WriteOutcome } from './log-sink';
 
@@ -95,13 +96,22 @@ export class ElasticsearchLogSink extends LogSink {
     }
   }
 
-  async write(docs: readonly ShipDocument[]): Promise<WriteOutcome[]> {
-    if (docs.length === 0) {
+  /**
+   * One Bulk-API request of the encoded lines as they are (serialised off the request thread), whose answer keeps
+   * only each item's status and error: what the outcomes need, a tenth of the full answer to parse.
+   */
+  async write(encoded: EncodedDocs): Promise<WriteOutcome[]> {
+    if (encoded.docs.length === 0) {
       return [];
     }
     try {
-      const response = await this.client.bulk({ operations: bulkOperations(docs) });
-      return bulkOutcomes(response, docs.length);
+      const response = (await this.client.transport.request({
+        method: 'POST',
+        path: '/_bulk',
+        bulkBody: encoded.body,
+        querystring: { filter_path: 'errors,items.*.status,items.*.error' },
+      })) as BulkResponse;
+      return bulkOutcomes(response, encoded.docs.length);
     } catch (error) {
       throw new ElasticsearchUnavailableError(`bulk request failed: ${describe(error)}`);
     }

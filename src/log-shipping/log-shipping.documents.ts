@@ -28,6 +28,8 @@ export interface ShipDocument {
   /** The log entry the document comes from: an entry is acknowledged once all its documents are stored. */
   entryId: string;
   source: DocumentSource;
+  /** Its entry was delivered before (a failed run, a crash, a replica's batch taken over): it may be stored already. */
+  redelivered?: boolean;
 }
 
 /** Why Elasticsearch refused a document, as its bulk item error says. */

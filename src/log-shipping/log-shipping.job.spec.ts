@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { InThreadBatchEncoder } from './batch-encoder';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,13 @@ describe(LogShippingJob.name, () => {
 
   const setUp = (intervalSeconds: string) => {
     const config = new AppConfig(validateEnv({ LOG_SHIP_INTERVAL_SECONDS: intervalSeconds }));
-    const service = new LogShippingService(config, store, new NdjsonLogSink(dir), new ShippingClock());
+    const service = new LogShippingService(
+      config,
+      store,
+      new NdjsonLogSink(dir),
+      new InThreadBatchEncoder(),
+      new ShippingClock(),
+    );
     return { service, job: new LogShippingJob(config, service, registry) };
   };
 

@@ -4,6 +4,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { AppConfig } from '../config/app-config';
 import { ELASTICSEARCH_CLIENT, ElasticsearchModule } from '../elasticsearch/elasticsearch.module';
 import { LogStoreModule } from '../log-store/log-store.module';
+import { BatchEncoder, WorkerBatchEncoder } from './batch-encoder';
 import { ElasticsearchLogSink } from './elasticsearch-log-sink';
 import { LogShippingController } from './log-shipping.controller';
 import { LogShippingJob } from './log-shipping.job';
@@ -31,6 +32,7 @@ import { NdjsonLogSink } from './ndjson-log-sink';
           : new NdjsonLogSink(archiveDir);
       },
     },
+    { provide: BatchEncoder, useClass: WorkerBatchEncoder },
     LogShippingService,
   ],
   exports: [LogShippingService],

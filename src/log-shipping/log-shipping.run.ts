@@ -1,18 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
-import type { LogEntry } from '../log-store/log-entry';
-import type { LogStore, QueuedLogEntry } from '../log-store/log-store';
+import type { LogStore } from '../log-store/log-store';
 import { errorText } from '../common/error-text';
+import type { BatchEncoder } from './batch-encoder';
 import { iso, type ShippingClock } from './log-shipping.clock';
-import { isDriftEvaluation } from '../log-store/drift-evaluation';
 import {
   deadLetterDocument,
-  documentsForEntry,
-  driftDocuments,
   type RefusalReason,
   type ShipDocument,
   type ShippingIndexes,
 } from './log-shipping.documents';
+import { decodeDoc, encodeDocs } from './log-shipping.encode';
 import type { LogSink, WriteOutcome } from './log-sink';
 
 /** A run stops after this many batches even if more is pending, so one run never holds the queue indefinitely. */
@@ -58,11 +56,12 @@ interface BatchResult {
 }
 
 /**
- * One shipping run, at least once and without duplicates: it reads a batch from the durable queue (LogStore), maps
- * its entries to documents, stores them, dead-letters those refused for good, and acknowledges an entry only once
- * every one of its documents is stored or dead-lettered. Whatever fails stays in the queue for the next run;
- * deterministic ids make the repeat harmless. Holds no state between runs but the sink's preparation; when runs
- * happen, and what their outcomes mean for the next one, is LogShippingService's business.
+ * One shipping run, at least once and without duplicates: it reads a batch from the durable queue (LogStore), has
+ * the encoder turn its entries into documents and their Bulk-API lines (in a worker thread), stores them, dead-letters
+ * those refused for good, and acknowledges an entry only once every one of its documents is stored or dead-lettered.
+ * Whatever fails stays in the queue for the next run; deterministic ids make the repeat harmless. Holds no state
+ * between runs but the sink's preparation; when runs happen, and what their outcomes mean for the next one, is
+ * LogShippingService's business.
  */
 export class LogShippingRun {
   private readonly logger = new Logger('LogShippingService');
@@ -74,6 +73,7 @@ export class LogShippingRun {
     config: Pick<AppConfig['shipping'], 'indexes' | 'batchSize'>,
     private readonly store: LogStore,
     private readonly sink: LogSink,
+    private readonly encoder: BatchEncoder,
     private readonly clock: ShippingClock,
   ) {
     this.indexes = config.indexes;
@@ -127,34 +127,26 @@ export class LogShippingRun {
     if (batch.length === 0) {
       return result;
     }
-    const docs: ShipDocument[] = [];
-    const refused: { doc: ShipDocument; reason: RefusalReason }[] = [];
-    for (const queued of batch) {
-      const mapped = this.documentsOf(queued);
-      if ('refused' in mapped) {
-        refused.push(mapped.refused);
-      } else {
-        docs.push(...mapped.docs);
-      }
-    }
+    const encoded = await this.encoder.encode(batch, this.indexes);
+    const refused: { doc: ShipDocument; reason: RefusalReason }[] = [...encoded.refused];
 
     /** Entries (by entry id) with a document not yet stored nor dead-lettered. */
     const unsettled = new Set<string>();
     try {
-      const outcomes = await this.sink.write(docs);
-      docs.forEach((doc, i) => {
+      const outcomes = await this.sink.write(encoded);
+      encoded.docs.forEach((doc, i) => {
         const outcome = outcomeAt(outcomes, i);
         if (outcome.status === 'stored') {
           count(result.documents, doc.index);
         } else if (outcome.status === 'refused') {
-          refused.push({ doc, reason: outcome.reason });
+          refused.push({ doc: decodeDoc(doc, encoded.body), reason: outcome.reason });
         } else {
           unsettled.add(doc.entryId);
           result.error ??= `${doc.index}/${doc.id}: ${outcome.reason.type} (${outcome.reason.status}) ${outcome.reason.reason}`;
         }
       });
     } catch (caught) {
-      batch.forEach((q) => unsettled.add(this.entryIdOf(q)));
+      encoded.entryIds.forEach((id) => unsettled.add(id));
       result.error = errorText(caught);
       refused.length = 0;
     }
@@ -163,7 +155,7 @@ export class LogShippingRun {
       await this.deadLetter(refused, unsettled, result);
     }
 
-    const acked = batch.filter((q) => !unsettled.has(this.entryIdOf(q))).map((q) => q.queueId);
+    const acked = batch.filter((_, i) => !unsettled.has(encoded.entryIds[i]!)).map((q) => q.queueId);
     if (acked.length > 0) {
       // If this throws, the entries stay queued and are re-shipped, with the same ids, by the next run.
       await this.store.ack(acked);
@@ -185,9 +177,10 @@ export class LogShippingRun {
     for (const { doc, reason } of refused) {
       this.logger.warn(`${doc.index}/${doc.id} refused (${reason.type}): ${reason.reason}; dead-lettered`);
     }
+    const encoded = encodeDocs(letters);
     try {
-      const outcomes = await this.sink.write(letters);
-      letters.forEach((letter, i) => {
+      const outcomes = await this.sink.write(encoded);
+      encoded.docs.forEach((letter, i) => {
         const outcome = outcomeAt(outcomes, i);
         if (outcome.status === 'stored') {
           count(result.documents, letter.index);
@@ -204,33 +197,6 @@ export class LogShippingRun {
       letters.forEach((letter) => unsettled.add(letter.entryId));
       result.error ??= `dead-lettering failed: ${errorText(caught)}`;
     }
-  }
-
-  /** An entry that cannot be turned into documents (corrupt in the queue) is dead-lettered as it is, not retried forever. */
-  private documentsOf(
-    queued: QueuedLogEntry,
-  ): { docs: ShipDocument[] } | { refused: { doc: ShipDocument; reason: RefusalReason } } {
-    try {
-      const { entry } = queued;
-      return {
-        docs: isDriftEvaluation(entry)
-          ? driftDocuments(entry, this.indexes.drift)
-          : documentsForEntry(entry as LogEntry, this.indexes),
-      };
-    } catch (caught) {
-      const entryId = this.entryIdOf(queued);
-      return {
-        refused: {
-          doc: { index: this.indexes.logs, id: entryId, entryId, source: { entry: queued.entry as unknown } },
-          reason: { status: 0, type: 'invalid_entry', reason: errorText(caught) },
-        },
-      };
-    }
-  }
-
-  private entryIdOf(queued: QueuedLogEntry): string {
-    const id = (queued.entry as Partial<LogEntry> | null)?.id;
-    return typeof id === 'string' && id !== '' ? id : queued.queueId;
   }
 
   private report(

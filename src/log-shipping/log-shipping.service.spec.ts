@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { EncodedDocs } from './log-shipping.encode';
+import { InThreadBatchEncoder } from './batch-encoder';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,6 @@ import { validateEnv } from '../config/env.schema';
 import type { LogEntry } from '../log-store/log-entry';
 import { MemoryLogStore } from '../log-store/memory-log-store';
 import { ElasticsearchLogSink } from './elasticsearch-log-sink';
-import type { ShipDocument } from './log-shipping.documents';
 import { MAX_BATCHES_PER_RUN } from './log-shipping.run';
 import { LogShippingService, MAX_RETRY_DELAY_MS, retryDelayMs } from './log-shipping.service';
 import { indexTemplates } from './log-shipping.templates';
@@ -42,7 +43,13 @@ describe(LogShippingService.name, () => {
     } as LogEntry;
     await store.append(asStored([corrupt, predictionEntry()]));
     const sink = new ElasticsearchLogSink(cluster.client(), indexTemplates(INDEXES), MockCluster.NODE);
-    const report = await new LogShippingService(config(), store, sink, new FakeClock()).ship();
+    const report = await new LogShippingService(
+      config(),
+      store,
+      sink,
+      new InThreadBatchEncoder(),
+      new FakeClock(),
+    ).ship();
     expect(report).toMatchObject({ outcome: 'shipped', entries_shipped: 2, dead_lettered: 1 });
     expect(cluster.docs(INDEXES.deadLetter).get(`${INDEXES.logs}:corrupt-1`)).toMatchObject({
       entry_id: 'corrupt-1',
@@ -65,6 +72,7 @@ describe(LogShippingService.name, () => {
         config({ LOG_SHIP_BATCH_SIZE: '2' }),
         store,
         new NdjsonLogSink(dir),
+        new InThreadBatchEncoder(),
         new FakeClock(),
       );
       const report = await service.ship();
@@ -81,7 +89,13 @@ describe(LogShippingService.name, () => {
     try {
       const store = new MemoryLogStore({ viewMaxSize: 1000, bufferMax: 100_000 });
       await store.append(asStored([predictionEntry(), predictionEntry()]));
-      const service = new LogShippingService(config(), store, new NdjsonLogSink(dir), new FakeClock());
+      const service = new LogShippingService(
+        config(),
+        store,
+        new NdjsonLogSink(dir),
+        new InThreadBatchEncoder(),
+        new FakeClock(),
+      );
       const report = await service.ship();
       expect(report).toMatchObject({ outcome: 'shipped', sink: 'ndjson', target: dir, entries_shipped: 2 });
       expect(report.documents).toEqual({
@@ -109,6 +123,7 @@ describe(LogShippingService.name, () => {
         cfg,
         store,
         sink ?? new ElasticsearchLogSink(cluster.client(), indexTemplates(INDEXES), MockCluster.NODE),
+        new InThreadBatchEncoder(),
         clock,
       );
     };
@@ -355,7 +370,7 @@ describe(LogShippingService.name, () => {
         prepare(): Promise<void> {
           return Promise.resolve();
         }
-        write(docs: readonly ShipDocument[]): Promise<WriteOutcome[]> {
+        write({ docs }: EncodedDocs): Promise<WriteOutcome[]> {
           return Promise.resolve(docs.slice(1).map(() => ({ status: 'stored' as const })));
         }
       }

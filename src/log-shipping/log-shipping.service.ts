@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { LogStore } from '../log-store/log-store';
 import { iso, ShippingClock } from './log-shipping.clock';
 import { LogShippingRun, type RunOutcome, type RunTrigger, type ShippingRunReport } from './log-shipping.run';
+import { BatchEncoder } from './batch-encoder';
 import { LogSink } from './log-sink';
 
 /** Longest wait between two scheduled attempts while the destination keeps failing. */
@@ -63,9 +64,10 @@ export class LogShippingService implements OnApplicationBootstrap, OnModuleDestr
     config: AppConfig,
     private readonly store: LogStore,
     private readonly sink: LogSink,
+    encoder: BatchEncoder,
     private readonly clock: ShippingClock,
   ) {
-    this.runner = new LogShippingRun(config.shipping, store, sink, clock);
+    this.runner = new LogShippingRun(config.shipping, store, sink, encoder, clock);
     this.intervalSeconds = config.shipping.intervalSeconds;
   }
 

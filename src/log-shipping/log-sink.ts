@@ -1,4 +1,5 @@
-import type { RefusalReason, ShipDocument } from './log-shipping.documents';
+import type { RefusalReason } from './log-shipping.documents';
+import type { EncodedDocs } from './log-shipping.encode';
 
 /**
  * What became of one document: stored; not stored this time but worth retrying (429, 5xx, timeout); or refused
@@ -23,8 +24,9 @@ export abstract class LogSink {
   abstract prepare(): Promise<void>;
 
   /**
-   * Stores the documents; one outcome per document, in order. Throws when the write as a whole failed (cluster
-   * unreachable, request refused, disk error): then nothing is known to be stored and every document is retried.
+   * Stores the documents (encoded: their line pairs are slices of one string); one outcome per document, in order.
+   * Throws when the write as a whole failed (cluster unreachable, request refused, disk error): then nothing is known
+   * to be stored and every document is retried.
    */
-  abstract write(docs: readonly ShipDocument[]): Promise<WriteOutcome[]>;
+  abstract write(encoded: EncodedDocs): Promise<WriteOutcome[]>;
 }

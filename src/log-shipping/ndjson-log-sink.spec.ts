@@ -1,7 +1,8 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { predictionEntry, validationErrorEntry } from '../../test/support/log-shipping/entries';
+import { encodeDocs } from './log-shipping.encode';
 import { documentsForEntry, type ShipDocument } from './log-shipping.documents';
 import { archiveFileName, ArchiveFileError, NdjsonLogSink, readArchiveIds } from './ndjson-log-sink';
 
@@ -59,7 +60,7 @@ describe(NdjsonLogSink.name, () => {
   it('writes one Bulk-API file per index per day, one line pair per document', async () => {
     const docs = batch();
     const sink = new NdjsonLogSink(join(dir, 'indexes'));
-    await expect(sink.write(docs)).resolves.toEqual(docs.map(() => ({ status: 'stored' })));
+    await expect(sink.write(encodeDocs(docs))).resolves.toEqual(docs.map(() => ({ status: 'stored' })));
     const files = (await readdir(join(dir, 'indexes'))).sort();
     expect(files).toEqual([
       'ml-api-logs-2025.03.14.ndjson',
@@ -80,10 +81,10 @@ describe(NdjsonLogSink.name, () => {
   it('does not duplicate lines when the same batch is written again, by the same or a restarted sink', async () => {
     const docs = batch();
     const sink = new NdjsonLogSink(dir);
-    await sink.write(docs);
+    await sink.write(encodeDocs(docs));
     const before = await readFile(join(dir, 'ml-api-top-func-2025.03.14.ndjson'), 'utf8');
-    await sink.write(docs);
-    await new NdjsonLogSink(dir).write([...docs].reverse());
+    await sink.write(encodeDocs(docs));
+    await new NdjsonLogSink(dir).write(encodeDocs([...docs].reverse()));
     expect(await readFile(join(dir, 'ml-api-top-func-2025.03.14.ndjson'), 'utf8')).toBe(before);
     const ids = (await bulkPairs(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).map((p) => p.action.index._id);
     expect(ids).toHaveLength(3);
@@ -92,14 +93,14 @@ describe(NdjsonLogSink.name, () => {
   it('remembers the last ids it wrote to a file, not all of them: the last batch is still never written twice', async () => {
     const docs = Array.from({ length: 10 }, (_, i) => doc(`e${i}`));
     const sink = new NdjsonLogSink(dir, undefined, 4);
-    await sink.write(docs.slice(0, 6));
-    await sink.write(docs.slice(6));
+    await sink.write(encodeDocs(docs.slice(0, 6)));
+    await sink.write(encodeDocs(docs.slice(6)));
     // The last four (e6…e9) are remembered: written again, they are skipped; e0, long acknowledged, is forgotten.
-    await sink.write(docs.slice(6));
-    await sink.write([docs[0]!]);
+    await sink.write(encodeDocs(docs.slice(6)));
+    await sink.write(encodeDocs([docs[0]!]));
     // A restarted sink reads the file and keeps only its last four ids too: e0 (now last) and e7…e9.
     const restarted = new NdjsonLogSink(dir, undefined, 4);
-    await restarted.write([docs[0]!, docs[9]!, docs[6]!]);
+    await restarted.write(encodeDocs([docs[0]!, docs[9]!, docs[6]!]));
     const ids = (await bulkPairs(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).map((p) => p.action.index._id);
     expect(ids).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e0', 'e6']);
   });
@@ -107,8 +108,10 @@ describe(NdjsonLogSink.name, () => {
   it('appends only the new documents of a batch that overlaps a previous one', async () => {
     const [first, second] = [predictionEntry(), predictionEntry()];
     const sink = new NdjsonLogSink(dir);
-    await sink.write(documentsForEntry(first!, INDEXES));
-    await sink.write([...documentsForEntry(first!, INDEXES), ...documentsForEntry(second!, INDEXES)]);
+    await sink.write(encodeDocs(documentsForEntry(first!, INDEXES)));
+    await sink.write(
+      encodeDocs([...documentsForEntry(first!, INDEXES), ...documentsForEntry(second!, INDEXES)]),
+    );
     const ids = (await bulkPairs(join(dir, 'ml-api-message-2025.03.14.ndjson'))).map(
       (p) => p.action.index._id,
     );
@@ -118,7 +121,9 @@ describe(NdjsonLogSink.name, () => {
   it('dates each document by its own UTC day', async () => {
     const late = predictionEntry({ timestamp: '2025-03-14T23:59:59.999Z' });
     const early = predictionEntry({ timestamp: '2025-03-15T00:00:00.000Z' });
-    await new NdjsonLogSink(dir).write([late, early].flatMap((e) => documentsForEntry(e, INDEXES)));
+    await new NdjsonLogSink(dir).write(
+      encodeDocs([late, early].flatMap((e) => documentsForEntry(e, INDEXES))),
+    );
     expect((await readdir(dir)).filter((f) => f.startsWith('ml-api-logs-')).sort()).toEqual([
       'ml-api-logs-2025.03.14.ndjson',
       'ml-api-logs-2025.03.15.ndjson',
@@ -130,12 +135,12 @@ describe(NdjsonLogSink.name, () => {
     const [log] = documentsForEntry(entry, INDEXES);
     const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
     const other = predictionEntry();
-    await new NdjsonLogSink(dir).write(documentsForEntry(other, INDEXES));
+    await new NdjsonLogSink(dir).write(encodeDocs(documentsForEntry(other, INDEXES)));
     await appendFile(
       file,
       `${JSON.stringify({ index: { _index: 'ml-api-logs', _id: entry.id } })}\n{"@timestamp":"2025-`,
     );
-    await new NdjsonLogSink(dir).write([log!]);
+    await new NdjsonLogSink(dir).write(encodeDocs([log!]));
     const ids = (await bulkPairs(file)).map((p) => p.action.index._id);
     expect(ids).toEqual([other.id, entry.id]);
   });
@@ -143,7 +148,7 @@ describe(NdjsonLogSink.name, () => {
   it('refuses to append to a file that is not its own Bulk-API output, naming the line', async () => {
     const docs = documentsForEntry(predictionEntry(), INDEXES);
     await writeFile(join(dir, 'ml-api-logs-2025.03.14.ndjson'), 'not json\n{}\n');
-    await expect(new NdjsonLogSink(dir).write(docs)).rejects.toThrow(ArchiveFileError);
+    await expect(new NdjsonLogSink(dir).write(encodeDocs(docs))).rejects.toThrow(ArchiveFileError);
     await expect(readArchiveIds(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).rejects.toMatchObject({
       name: 'ArchiveFileError',
       message: expect.stringMatching(/ndjson:1 /) as string,
@@ -165,14 +170,14 @@ describe(NdjsonLogSink.name, () => {
   });
 
   it('writes nothing, not even its directory, for an empty batch', async () => {
-    await expect(new NdjsonLogSink(join(dir, 'indexes')).write([])).resolves.toEqual([]);
+    await expect(new NdjsonLogSink(join(dir, 'indexes')).write(encodeDocs([]))).resolves.toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('dates a document without a usable timestamp by the current day by default', async () => {
     const day = (): string => archiveFileName('ml-api-logs', undefined, new Date());
     const before = day();
-    await new NdjsonLogSink(dir).write([doc('undated', 'garbage')]);
+    await new NdjsonLogSink(dir).write(encodeDocs([doc('undated', 'garbage')]));
     const after = day();
     const files = await readdir(dir);
     expect(files).toHaveLength(1);
@@ -182,29 +187,74 @@ describe(NdjsonLogSink.name, () => {
   it('forgets what it knew of a file whose append failed, and reads it again next time', async () => {
     const sink = new NdjsonLogSink(dir);
     const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
-    await sink.write([doc('a')]);
+    await sink.write(encodeDocs([doc('a')]));
     await rm(file);
     await mkdir(file);
-    await expect(sink.write([doc('b')])).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(sink.write(encodeDocs([doc('b')]))).rejects.toMatchObject({ code: 'EISDIR' });
     await rm(file, { recursive: true });
-    await sink.write([doc('a'), doc('b')]);
+    await sink.write(encodeDocs([doc('a'), doc('b')]));
     expect((await bulkPairs(file)).map((p) => p.action.index._id)).toEqual(['a', 'b']);
   });
 
-  it('remembers the ids of the 32 files used last without reading them again, and reads older ones', async () => {
-    const sink = new NdjsonLogSink(dir);
-    const days = Array.from({ length: 33 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString());
-    const dated = (i: number): ShipDocument => doc(`d${i}`, days[i]);
-    const file = (i: number): string => archiveFileName('ml-api-logs', days[i], new Date());
-    await sink.write(days.slice(0, 32).map((_, i) => dated(i)));
-    await sink.write([dated(0)]);
-    await sink.write([dated(32)]);
-    // Files the sink still remembers are not re-created once deleted; the one it forgot (the least recently used) is.
-    await Promise.all([0, 1, 2].map((i) => rm(join(dir, file(i)))));
-    for (const i of [2, 0, 1]) {
-      await sink.write([dated(i)]);
-    }
-    expect((await readdir(dir)).filter((f) => [0, 1, 2].some((i) => f === file(i)))).toEqual([file(1)]);
+  it('sees what another process appended to a file since it last looked, and writes nothing twice', async () => {
+    const a = new NdjsonLogSink(dir);
+    const b = new NdjsonLogSink(dir);
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await a.write(encodeDocs(['d1', 'd2', 'd3'].map((id) => doc(id))));
+    await b.write(encodeDocs(['d3', 'd4', 'd5'].map((id) => doc(id))));
+    await a.write(encodeDocs(['d4', 'd5', 'd6'].map((id) => doc(id))));
+    expect((await bulkPairs(file)).map((p) => p.action.index._id)).toEqual([
+      'd1',
+      'd2',
+      'd3',
+      'd4',
+      'd5',
+      'd6',
+    ]);
+  });
+
+  it('never writes a document twice when sinks write the same documents at once (the file is locked)', async () => {
+    const sinks = [new NdjsonLogSink(dir), new NdjsonLogSink(dir), new NdjsonLogSink(dir)];
+    const ids = Array.from({ length: 60 }, (_, i) => `c${i}`);
+    // Each sink writes every document, in overlapping batches of 10, all at the same time.
+    await Promise.all(
+      sinks.map(async (sink, s) => {
+        for (let start = s * 5; start < ids.length; start += 10) {
+          await sink.write(encodeDocs(ids.slice(start, start + 10).map((id) => doc(id))));
+        }
+        await sink.write(encodeDocs(ids.slice(0, s * 5).map((id) => doc(id))));
+      }),
+    );
+    const written = (await bulkPairs(join(dir, 'ml-api-logs-2025.03.14.ndjson'))).map(
+      (p) => p.action.index._id,
+    );
+    expect(written.length).toBe(60);
+    expect(new Set(written)).toEqual(new Set(ids));
+    expect((await readdir(dir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('looks in the file itself for a document delivered again that it no longer remembers', async () => {
+    const sink = new NdjsonLogSink(dir, undefined, 2);
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await sink.write(encodeDocs(['r0', 'r1', 'r2', 'r3'].map((id) => doc(id))));
+    // r0 is forgotten (only r2 and r3 are remembered): delivered again, it is found in the file and not written.
+    await sink.write(
+      encodeDocs([
+        { ...doc('r0'), redelivered: true },
+        { ...doc('r4'), redelivered: true },
+      ]),
+    );
+    expect((await bulkPairs(file)).map((p) => p.action.index._id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
+  it('takes over a lock left by a crashed process once it is stale', async () => {
+    const file = join(dir, 'ml-api-logs-2025.03.14.ndjson');
+    await writeFile(file, '');
+    await mkdir(`${file}.lock`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${file}.lock`, old, old);
+    await new NdjsonLogSink(dir).write(encodeDocs([doc('after-crash')]));
+    expect((await bulkPairs(file)).map((p) => p.action.index._id)).toEqual(['after-crash']);
   });
 
   describe(archiveFileName.name, () => {
@@ -235,7 +285,7 @@ describe(`${NdjsonLogSink.name} cost`, () => {
     const lookups = jest.spyOn(Set.prototype, 'has');
     const scans = jest.spyOn(Array.prototype, 'includes');
     try {
-      await new NdjsonLogSink(dir).write(docs);
+      await new NdjsonLogSink(dir).write(encodeDocs(docs));
       return { lookups: lookups.mock.calls.length, scans: scans.mock.calls.length };
     } finally {
       lookups.mockRestore();

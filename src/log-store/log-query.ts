@@ -1,6 +1,6 @@
 import type { ValidationDetail } from '../common/api-errors';
 import type { LogEntry, LogLevel } from './log-entry';
-import type { LogQuery, QueuedLogEntry } from './log-store';
+import type { LogQuery, QueuedRecord } from './log-store';
 
 export function hasFilters(query: LogQuery): boolean {
   return query.level !== undefined || query.path !== undefined || query.since !== undefined;
@@ -52,7 +52,7 @@ export function parseEntry(text: string): LogEntry | undefined {
 }
 
 /** What the shipping queue holds: a log entry, or a record bound for an index of its own (QueuedRecord). */
-export function parseQueued(text: string): QueuedLogEntry['entry'] | undefined {
+export function parseQueued(text: string): LogEntry | QueuedRecord | undefined {
   const entry = parseEntry(text);
   if (entry) {
     return entry;
@@ -67,7 +67,7 @@ export function parseQueued(text: string): QueuedLogEntry['entry'] | undefined {
       typeof value.id === 'string' &&
       'timestamp' in value &&
       typeof value.timestamp === 'string'
-      ? (value as QueuedLogEntry['entry'])
+      ? (value as QueuedRecord)
       : undefined;
   } catch {
     return undefined;

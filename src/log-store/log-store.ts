@@ -19,10 +19,15 @@ export interface QueuedRecord {
   timestamp: string;
 }
 
-/** An entry waiting in the shipping queue, with the queue's own id used to acknowledge it. */
-export interface QueuedLogEntry {
+/**
+ * An entry waiting in the shipping queue, as stored: its JSON (a LogEntry or a QueuedRecord; the shipper parses it,
+ * off the request thread), with the queue's own id used to acknowledge it.
+ */
+export interface UnshippedEntry {
   queueId: string;
-  entry: LogEntry | QueuedRecord;
+  json: string;
+  /** Handed out before and not acknowledged (a failed run, a crash, another replica's): perhaps stored already. */
+  redelivered: boolean;
 }
 
 /**
@@ -78,12 +83,20 @@ export abstract class LogStore {
    * Up to `count` unacknowledged entries, oldest first. Entries read but never acknowledged (a crash, a failed
    * bulk) are returned again by the next call: at-least-once.
    */
-  abstract readUnshipped(count: number): Promise<QueuedLogEntry[]>;
+  abstract readUnshipped(count: number): Promise<UnshippedEntry[]>;
 
   /** Removes shipped entries from the queue. Acknowledging an unknown or already acknowledged id is harmless. */
   abstract ack(queueIds: readonly string[]): Promise<void>;
 
   abstract queueStats(): Promise<ShippingQueueStats>;
+
+  /**
+   * Entries this store instance (this process) dropped since it started: the oldest unshipped ones its appends
+   * pushed past LOG_BUFFER_MAX (or LOG_BUFFER_MAX_MB), and queued ones it found unreadable. Each drop is counted by
+   * the one process that caused it, so the sum over replicas counts each once (`queueStats().dropped` is the
+   * shared total, which also counts what writers dropped before appending); and when it last dropped one.
+   */
+  abstract droppedHere(): { count: number; lastAt: number | null };
 
   /**
    * Keeps a record of a series, forgets that series' records older than `keepSinceMs`, and, with `ship`, queues it

@@ -32,13 +32,13 @@ describe(MemoryLogStore.name, () => {
       const store = new MemoryLogStore({ ...limits, bufferMaxBytes: bytes(2, 5) });
       await store.append(stored.slice(0, 5));
       const first = await store.readUnshipped(10);
-      expect(first.map((q) => q.entry.id)).toEqual(ids(2, 5));
+      expect(first.map((q) => JSON.parse(q.json).id)).toEqual(ids(2, 5));
       expect(await store.queueStats()).toMatchObject({ pending: 3, dropped: 2 });
 
       await store.ack(first.slice(0, 2).map((q) => q.queueId));
       await store.append(stored.slice(5, 9));
       // Entry 4 and the four new ones hold more than the bound: the oldest go until the rest fits.
-      const kept = (await store.readUnshipped(10)).map((q) => q.entry.id);
+      const kept = (await store.readUnshipped(10)).map((q) => JSON.parse(q.json).id);
       let expected = 4;
       while (bytes(expected, 9) > bytes(2, 5)) {
         expected += 1;
@@ -58,7 +58,7 @@ describe(MemoryLogStore.name, () => {
         await store.append(stored.slice(i, i + 100));
       }
       const kept = await store.readUnshipped(20);
-      expect(kept.map((q) => q.entry.id)).toEqual(stored.slice(2990).map((e) => e.id));
+      expect(kept.map((q) => JSON.parse(q.json).id)).toEqual(stored.slice(2990).map((e) => e.id));
       expect(kept[0]!.queueId).toBe('0000000000002991');
       expect(await store.queueStats()).toMatchObject({ pending: 10, dropped: 2990 });
     });

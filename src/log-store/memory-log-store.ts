@@ -1,10 +1,10 @@
 import type { LogEntry, StoredEntry } from './log-entry';
-import { parseEntry, queryEntries } from './log-query';
+import { parseEntry, parseQueued, queryEntries } from './log-query';
 import {
   KeepOptions,
   LogQuery,
   LogStore,
-  QueuedLogEntry,
+  UnshippedEntry,
   RecordSeries,
   SeriesRecord,
   ShippingQueueStats,
@@ -22,6 +22,8 @@ export interface LogStoreLimits {
 interface Queued {
   queueId: string;
   json: string;
+  /** Handed out by readUnshipped at least once. */
+  delivered: boolean;
 }
 
 /**
@@ -39,6 +41,8 @@ export class MemoryLogStore extends LogStore {
   private queuedBytes = 0;
   private sequence = 0;
   private dropped = 0;
+  private droppedByThis = 0;
+  private lastDropAt: number | null = null;
   private readonly series = new Map<RecordSeries, Map<string, SeriesRecord>>();
   private readonly sharedValues = new Map<string, string>();
 
@@ -102,7 +106,7 @@ export class MemoryLogStore extends LogStore {
 
   private enqueue(json: string): void {
     this.sequence += 1;
-    this.queue.push({ queueId: String(this.sequence).padStart(16, '0'), json });
+    this.queue.push({ queueId: String(this.sequence).padStart(16, '0'), json, delivered: false });
     this.queuedBytes += json.length;
   }
 
@@ -117,6 +121,10 @@ export class MemoryLogStore extends LogStore {
     }
     this.compact();
     this.dropped += overflow + droppedBefore;
+    if (overflow > 0) {
+      this.droppedByThis += overflow;
+      this.lastDropAt = Date.now();
+    }
   }
 
   list(query: LogQuery): Promise<{ total: number; logs: LogEntry[] }> {
@@ -129,11 +137,13 @@ export class MemoryLogStore extends LogStore {
     return Promise.resolve(deleted);
   }
 
-  readUnshipped(count: number): Promise<QueuedLogEntry[]> {
+  readUnshipped(count: number): Promise<UnshippedEntry[]> {
     return Promise.resolve(
-      this.queue
-        .slice(this.head, this.head + count)
-        .map(({ queueId, json }) => ({ queueId, entry: JSON.parse(json) as QueuedLogEntry['entry'] })),
+      this.queue.slice(this.head, this.head + count).map((queued) => {
+        const redelivered = queued.delivered;
+        queued.delivered = true;
+        return { queueId: queued.queueId, json: queued.json, redelivered };
+      }),
     );
   }
 
@@ -148,12 +158,16 @@ export class MemoryLogStore extends LogStore {
     return Promise.resolve();
   }
 
+  droppedHere(): { count: number; lastAt: number | null } {
+    return { count: this.droppedByThis, lastAt: this.lastDropAt };
+  }
+
   queueStats(): Promise<ShippingQueueStats> {
     const oldest = this.queue[this.head];
     return Promise.resolve({
       pending: this.size(),
       dropped: this.dropped,
-      oldestPendingAt: oldest ? (JSON.parse(oldest.json) as QueuedLogEntry['entry']).timestamp : undefined,
+      oldestPendingAt: oldest ? parseQueued(oldest.json)?.timestamp : undefined,
     });
   }
 

@@ -7,7 +7,7 @@ import {
   KeepOptions,
   LogQuery,
   LogStore,
-  QueuedLogEntry,
+  UnshippedEntry,
   RecordSeries,
   SeriesRecord,
   ShippingQueueStats,
@@ -43,7 +43,8 @@ const LAST_BATCH_TTL_SECONDS = 3600;
 
 /**
  * One round trip, atomic, per batch: push the entries on the view and trim it, add them to the stream and trim it
- * to LOG_BUFFER_MAX, and count what the trim dropped (plus what the caller dropped before). A batch identical to
+ * to LOG_BUFFER_MAX, and count what the trim dropped (plus what the caller dropped before); returns what the trim
+ * dropped, which the calling process counts as its own drops (-1: skipped). A batch identical to
  * the last one this store instance wrote (same first and last entry ids and size) is skipped: the writer retries a
  * batch whose answer it never got, which may have been written. One small key per process remembers it.
  * KEYS: view, stream, drop counter, last batch. ARGV: view max, buffer max, dropped before, ttl, signature, entries…
@@ -57,12 +58,13 @@ for i = 6, #ARGV do
   redis.call('XADD', KEYS[2], '*', 'entry', ARGV[i])
 end
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-local dropped = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[2]) + tonumber(ARGV[3])
+local trimmed = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[2])
+local dropped = trimmed + tonumber(ARGV[3])
 if dropped > 0 then
   redis.call('INCRBY', KEYS[3], dropped)
 end
 redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
-return dropped
+return trimmed
 `;
 
 /** Records forgotten per call at most, so that one call never holds Redis long (the next call forgets more). */
@@ -71,23 +73,24 @@ const FORGET_PER_CALL = 1000;
 /**
  * Keeps a series record in one atomic step: the record by id in a hash and its time in a sorted set (only if the id
  * is new, with `once`), with `ship` its JSON on the stream too (trimmed to LOG_BUFFER_MAX, drops counted), and the
- * series' records older than the cut-off forgotten.
+ * series' records older than the cut-off forgotten. Returns {written (1 or 0), entries the trim dropped}.
  * KEYS: hash, sorted set, stream, drop counter. ARGV: id, time, json, once, ship, buffer max, keep since.
  */
 const KEEP_SCRIPT = `
 if ARGV[4] == '1' then
   if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then
-    return 0
+    return {0, 0}
   end
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+local trimmed = 0
 if ARGV[5] == '1' then
   redis.call('XADD', KEYS[3], '*', 'entry', ARGV[3])
-  local dropped = redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[6])
-  if dropped > 0 then
-    redis.call('INCRBY', KEYS[4], dropped)
+  trimmed = redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[6])
+  if trimmed > 0 then
+    redis.call('INCRBY', KEYS[4], trimmed)
   end
 end
 local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[7], 'LIMIT', 0, ${FORGET_PER_CALL})
@@ -95,7 +98,7 @@ if #old > 0 then
   redis.call('ZREM', KEYS[2], unpack(old))
   redis.call('HDEL', KEYS[1], unpack(old))
 end
-return 1
+return {1, trimmed}
 `;
 
 /** The newest `limit` records from a time on, oldest first. KEYS: hash, sorted set. ARGV: since, limit. */
@@ -116,7 +119,7 @@ declare module 'ioredis' {
     /** APPEND_SCRIPT, defined on the client by RedisLogStore (EVALSHA, and EVAL when Redis lost its script cache). */
     lungcheckLogAppend(...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** KEEP_SCRIPT, likewise. */
-    lungcheckKeepRecord(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    lungcheckKeepRecord(...keysAndArgs: (string | number)[]): Result<[number, number], Context>;
     /** RECORDS_SCRIPT, likewise. */
     lungcheckRecords(...keysAndArgs: (string | number)[]): Result<string[], Context>;
   }
@@ -135,6 +138,9 @@ type StreamReply = [string, StreamMessage[]][] | null;
  */
 export class RedisLogStore extends LogStore {
   private readonly droppedKey: string;
+  /** Entries this store instance dropped, and when it last did (see droppedHere). */
+  private dropped = 0;
+  private lastDropAt: number | null = null;
   private readonly lastBatchKey: string;
   private readonly consumer: string;
   private readonly claimIdleMs: number;
@@ -163,8 +169,19 @@ export class RedisLogStore extends LogStore {
     return [hash, `${hash}:time`];
   }
 
+  droppedHere(): { count: number; lastAt: number | null } {
+    return { count: this.dropped, lastAt: this.lastDropAt };
+  }
+
+  private countDrops(count: number): void {
+    if (count > 0) {
+      this.dropped += count;
+      this.lastDropAt = Date.now();
+    }
+  }
+
   async keepRecord(series: RecordSeries, record: SeriesRecord, options: KeepOptions): Promise<boolean> {
-    const written = await this.redis.lungcheckKeepRecord(
+    const [written, trimmed] = await this.redis.lungcheckKeepRecord(
       ...this.seriesKeys(series),
       this.options.streamKey,
       this.droppedKey,
@@ -176,6 +193,7 @@ export class RedisLogStore extends LogStore {
       this.options.bufferMax,
       options.keepSinceMs,
     );
+    this.countDrops(trimmed);
     return written === 1;
   }
 
@@ -234,8 +252,8 @@ export class RedisLogStore extends LogStore {
     return deleted;
   }
 
-  async readUnshipped(count: number): Promise<QueuedLogEntry[]> {
-    const read: QueuedLogEntry[] = [];
+  async readUnshipped(count: number): Promise<UnshippedEntry[]> {
+    const read: UnshippedEntry[] = [];
     // This consumer's pending list first (delivered, never acknowledged), from a cursor so that entries trimmed
     // away since their delivery do not stop the read short; then entries never delivered.
     let cursor = '0';
@@ -311,7 +329,7 @@ export class RedisLogStore extends LogStore {
       signature,
       ...chunk.map((entry) => entry.json),
     ];
-    await this.redis.lungcheckLogAppend(...args);
+    this.countDrops(await this.redis.lungcheckLogAppend(...args));
   }
 
   /**
@@ -321,7 +339,7 @@ export class RedisLogStore extends LogStore {
   private async readGroup(
     count: number,
     id: string,
-  ): Promise<{ entries: QueuedLogEntry[]; delivered: number; lastId: string }> {
+  ): Promise<{ entries: UnshippedEntry[]; delivered: number; lastId: string }> {
     const { streamKey } = this.options;
     const reply = await this.withGroup(
       () =>
@@ -338,7 +356,8 @@ export class RedisLogStore extends LogStore {
     );
     const messages = reply?.[0]?.[1] ?? [];
     return {
-      entries: await this.parseDelivered(messages),
+      // '>' delivers entries for the first time; an id re-reads this consumer's pending ones.
+      entries: await this.parseDelivered(messages, id !== '>'),
       delivered: messages.length,
       lastId: messages[messages.length - 1]?.[0] ?? id,
     };
@@ -349,8 +368,8 @@ export class RedisLogStore extends LogStore {
    * (XAUTOCLAIM, oldest first, at most `count`). Entries trimmed away meanwhile come back as deleted ids, which Redis
    * drops from the pending list itself.
    */
-  private async claimAbandoned(count: number): Promise<QueuedLogEntry[]> {
-    const claimed: QueuedLogEntry[] = [];
+  private async claimAbandoned(count: number): Promise<UnshippedEntry[]> {
+    const claimed: UnshippedEntry[] = [];
     let cursor = '0-0';
     // A bounded walk: each step scans at most `count` pending entries.
     for (let step = 0; step < 10 && claimed.length < count; step += 1) {
@@ -365,7 +384,7 @@ export class RedisLogStore extends LogStore {
           count - claimed.length,
         ),
       )) as [string, StreamMessage[]];
-      claimed.push(...(await this.parseDelivered(messages)));
+      claimed.push(...(await this.parseDelivered(messages, true)));
       if (next === '0-0') {
         break;
       }
@@ -375,25 +394,20 @@ export class RedisLogStore extends LogStore {
   }
 
   /**
-   * Entries delivered to this consumer, parsed. Pending entries trimmed away since their delivery come back without
-   * fields; they were counted as dropped when the trim removed them. An entry that no longer parses (written by hand
-   * or corrupted) cannot be shipped either, and is counted as dropped here. Both are acknowledged and skipped.
+   * Entries delivered to this consumer, as stored (the shipper parses them). Pending entries trimmed away since
+   * their delivery come back without fields: they were counted as dropped when the trim removed them, and are
+   * acknowledged and skipped here.
    */
-  private async parseDelivered(messages: StreamMessage[]): Promise<QueuedLogEntry[]> {
-    const entries: QueuedLogEntry[] = [];
+  private async parseDelivered(messages: StreamMessage[], redelivered: boolean): Promise<UnshippedEntry[]> {
+    const entries: UnshippedEntry[] = [];
     const gone: string[] = [];
-    let corrupt = 0;
     for (const [queueId, fields] of messages) {
-      const entry = fields ? parseQueued(fields[1]) : undefined;
-      if (entry) {
-        entries.push({ queueId, entry });
-      } else {
+      const json = fields?.[1];
+      if (json === undefined) {
         gone.push(queueId);
-        corrupt += fields ? 1 : 0;
+      } else {
+        entries.push({ queueId, json, redelivered });
       }
-    }
-    if (corrupt > 0) {
-      await this.redis.incrby(this.droppedKey, corrupt);
     }
     if (gone.length > 0) {
       await this.ack(gone);

@@ -84,7 +84,7 @@ describe(DriftService.name, () => {
     const history = await a.history(0);
     expect(history.map((e) => e.id)).toEqual([first.evaluation.id, next.evaluation.id]);
     const queued = await store.readUnshipped(10);
-    expect(queued.map((q) => q.entry.id)).toEqual([first.evaluation.id, next.evaluation.id]);
+    expect(queued.map((q) => JSON.parse(q.json).id)).toEqual([first.evaluation.id, next.evaluation.id]);
   });
 
   it('forgets evaluations older than 7 days', async () => {

@@ -49,7 +49,7 @@ const failedCalls = (store: SwitchableStore, n: number): Promise<boolean> =>
 const ids = (list: readonly { id: string }[]): string[] => list.map((entry) => entry.id);
 
 async function stored(store: MemoryLogStore): Promise<string[]> {
-  return ids((await store.readUnshipped(1_000_000)).map((q) => q.entry));
+  return ids((await store.readUnshipped(1_000_000)).map((q) => JSON.parse(q.json)));
 }
 
 describe(LogWriteBuffer.name, () => {

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { InThreadBatchEncoder } from '../../src/log-shipping/batch-encoder';
 import { Logger } from '@nestjs/common';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,7 @@ suite('log shipping against a real Elasticsearch', () => {
           config,
           options.store ?? store,
           new ElasticsearchLogSink(options.client ?? client, indexTemplates(indexes), ES_URL ?? ''),
+          new InThreadBatchEncoder(),
           new ShippingClock(),
         ),
       count: async (index) => {
@@ -247,7 +249,13 @@ suite('log shipping against a real Elasticsearch', () => {
       const entries = [...Array.from({ length: 5 }, () => predictionEntry()), validationErrorEntry()];
       await new ElasticsearchLogSink(client, indexTemplates(s.indexes), ES_URL ?? '').prepare();
       await s.store.append(asStored(entries));
-      await new LogShippingService(s.config, s.store, new NdjsonLogSink(dir), new ShippingClock()).ship();
+      await new LogShippingService(
+        s.config,
+        s.store,
+        new NdjsonLogSink(dir),
+        new InThreadBatchEncoder(),
+        new ShippingClock(),
+      ).ship();
       for (let load = 0; load < 2; load += 1) {
         for (const file of await readdir(dir)) {
           const body = await readFile(join(dir, file), 'utf8');

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { encodeDocs } from '../../src/log-shipping/log-shipping.encode';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ suite('npm run migrate against a real Elasticsearch', () => {
     const sink = new ElasticsearchLogSink(client, indexTemplates(indexes), ES_URL ?? '');
     await sink.prepare();
     const entries = [...Array.from({ length: 25 }, () => predictionEntry()), validationErrorEntry()];
-    await sink.write(entries.flatMap((e) => documentsForEntry(e, indexes)));
+    await sink.write(encodeDocs(entries.flatMap((e) => documentsForEntry(e, indexes))));
     const four = [indexes.logs, indexes.message, indexes.perfs, indexes.topFunc];
     const before = await Promise.all(four.map(count));
     const pattern = `${indexes.logs.slice(0, -'-logs'.length)}-*`;
@@ -140,7 +141,7 @@ suite('npm run migrate against a real Elasticsearch', () => {
     const indexes = config.shipping.indexes;
     const archive = await mkdtemp(join(scratch, 'archive-'));
     const entries = [...Array.from({ length: 5 }, () => predictionEntry()), validationErrorEntry()];
-    await new NdjsonLogSink(archive).write(entries.flatMap((e) => documentsForEntry(e, indexes)));
+    await new NdjsonLogSink(archive).write(encodeDocs(entries.flatMap((e) => documentsForEntry(e, indexes))));
 
     const first = await migrate(config, ['import-archive', '--input', archive]);
     expect(first.code).toBe(0);

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { encodeDocs } from '../../src/log-shipping/log-shipping.encode';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,7 +8,6 @@ import { join } from 'node:path';
 import { AppConfig, type ElasticsearchSettings } from '../../src/config/app-config';
 import { validateEnv } from '../../src/config/env.schema';
 import { createElasticsearchClient } from '../../src/elasticsearch/elasticsearch-client.factory';
-import { bulkOperations } from '../../src/log-shipping/bulk-outcome';
 import { documentsForEntry, type ShipDocument } from '../../src/log-shipping/log-shipping.documents';
 import { indexMappings } from '../../src/log-shipping/log-shipping.templates';
 import { NdjsonLogSink } from '../../src/log-shipping/ndjson-log-sink';
@@ -93,7 +93,11 @@ async function seededCluster(entries = 6): Promise<{ cluster: MigrationCluster; 
     (e) => documentsForEntry(e, INDEXES),
   );
   await client.bulk({
-    operations: [...bulkOperations(docs), { index: { _index: 'other-app', _id: 'x' } }, { a: 1 }],
+    operations: [
+      ...docs.flatMap((d) => [{ index: { _index: d.index, _id: d.id } }, d.source]),
+      { index: { _index: 'other-app', _id: 'x' } },
+      { a: 1 },
+    ],
   });
   return { cluster, docs };
 }
@@ -418,7 +422,7 @@ describe('npm run migrate', () => {
     const docs = [predictionEntry(), predictionEntry(), validationErrorEntry()].flatMap((e) =>
       documentsForEntry(e, INDEXES),
     );
-    await sink.write(docs);
+    await sink.write(encodeDocs(docs));
     const cluster = new MigrationCluster();
 
     const first = await migrate(['import-archive', ...es], { cluster, env: { LOG_ARCHIVE_DIR: archive } });
@@ -438,7 +442,7 @@ describe('npm run migrate', () => {
 
   it('leaves out an archive document cut short by a crash and says so', async () => {
     const archive = join(scratch, 'indexes');
-    await new NdjsonLogSink(archive).write(documentsForEntry(validationErrorEntry(), INDEXES));
+    await new NdjsonLogSink(archive).write(encodeDocs(documentsForEntry(validationErrorEntry(), INDEXES)));
     const [file] = await readdir(archive);
     await writeFile(
       join(archive, file ?? ''),

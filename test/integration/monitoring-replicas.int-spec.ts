@@ -63,7 +63,7 @@ describe('monitoring across replicas on one Redis', () => {
       expect(history.map((e) => e.id)).toEqual([a!.evaluation.id]);
     }
     const queued = await apps[0]!.get(LogStore).readUnshipped(100);
-    expect(queued.filter((q) => q.entry.id === a!.evaluation.id)).toHaveLength(1);
+    expect(queued.filter((q) => JSON.parse(q.json).id === a!.evaluation.id)).toHaveLength(1);
   });
 
   it('uses on every replica the reference chosen on one', async () => {

@@ -76,8 +76,9 @@ describe(RedisLogStore.name, () => {
     await storeAt('restart', limits).append(asStored(written));
     const delivered = await storeAt('restart', limits).readUnshipped(2);
     const afterRestart = await storeAt('restart', limits).readUnshipped(10);
-    expect(afterRestart.slice(0, 2)).toEqual(delivered);
-    expect(afterRestart.map((q) => q.entry)).toEqual(written);
+    // Delivered before the restart: handed out again, marked as such (perhaps stored already).
+    expect(afterRestart.slice(0, 2)).toEqual(delivered.map((q) => ({ ...q, redelivered: true })));
+    expect(afterRestart.map((q) => JSON.parse(q.json))).toEqual(written);
   });
 
   describe('several replicas on one queue', () => {
@@ -88,11 +89,11 @@ describe(RedisLogStore.name, () => {
       await a.append(asStored(written));
       const readByA = await a.readUnshipped(4);
       const readByB = await b.readUnshipped(10);
-      expect(readByA.map((q) => q.entry)).toEqual(written.slice(0, 4));
-      expect(readByB.map((q) => q.entry)).toEqual(written.slice(4));
+      expect(readByA.map((q) => JSON.parse(q.json))).toEqual(written.slice(0, 4));
+      expect(readByB.map((q) => JSON.parse(q.json))).toEqual(written.slice(4));
       // Each gets its own unacknowledged entries back, never the other's (they are not idle long enough).
-      expect((await a.readUnshipped(10)).map((q) => q.entry)).toEqual(written.slice(0, 4));
-      expect((await b.readUnshipped(10)).map((q) => q.entry)).toEqual(written.slice(4));
+      expect((await a.readUnshipped(10)).map((q) => JSON.parse(q.json))).toEqual(written.slice(0, 4));
+      expect((await b.readUnshipped(10)).map((q) => JSON.parse(q.json))).toEqual(written.slice(4));
     });
 
     it('takes over what a replica that died left unacknowledged, once idle for claimIdleMs', async () => {
@@ -102,11 +103,11 @@ describe(RedisLogStore.name, () => {
       await dead.append(asStored(written));
       expect(await dead.readUnshipped(2)).toHaveLength(2);
       // Not idle long enough yet: only the entry never delivered.
-      expect((await alive.readUnshipped(10)).map((q) => q.entry)).toEqual([written[2]]);
+      expect((await alive.readUnshipped(10)).map((q) => JSON.parse(q.json))).toEqual([written[2]]);
       await new Promise((resolve) => setTimeout(resolve, 80));
       const claimed = await alive.readUnshipped(10);
       // Its own unacknowledged entry first, then the two the dead replica held.
-      expect(claimed.map((q) => q.entry)).toEqual([written[2], written[0], written[1]]);
+      expect(claimed.map((q) => JSON.parse(q.json))).toEqual([written[2], written[0], written[1]]);
       await alive.ack(claimed.map((q) => q.queueId));
       expect(await queue('claim').pending()).toBe(0);
     });
@@ -130,7 +131,7 @@ describe(RedisLogStore.name, () => {
     await redis.del(`${keys.prefix}:deleted:stream`);
     const later = entries(2);
     await store.append(asStored(later));
-    expect((await store.readUnshipped(10)).map((q) => q.entry)).toEqual(later);
+    expect((await store.readUnshipped(10)).map((q) => JSON.parse(q.json))).toEqual(later);
   });
 
   it('skips delivered entries trimmed away past bufferMax, whatever their number', async () => {
@@ -139,17 +140,18 @@ describe(RedisLogStore.name, () => {
     await store.readUnshipped(5);
     const newest = entries(5);
     await store.append(asStored(newest));
-    expect((await store.readUnshipped(3)).map((q) => q.entry)).toEqual(newest.slice(0, 3));
+    expect((await store.readUnshipped(3)).map((q) => JSON.parse(q.json))).toEqual(newest.slice(0, 3));
     expect(await store.queueStats()).toMatchObject({ pending: 5, dropped: 5 });
   });
 
-  it('counts an entry it cannot parse as dropped instead of losing it silently', async () => {
+  it('hands an entry it cannot parse to the shipper as it is (which dead-letters it), never losing it', async () => {
     const store = storeAt('corrupt', limits);
     await store.append(asStored(entries(1)));
     await redis.xadd(`${keys.prefix}:corrupt:stream`, '*', 'entry', 'not a log entry');
     await store.append(asStored(entries(1)));
-    expect(await store.readUnshipped(10)).toHaveLength(2);
-    expect(await store.queueStats()).toMatchObject({ pending: 2, dropped: 1 });
+    const read = await store.readUnshipped(10);
+    expect(read.map((q) => q.json)[1]).toBe('not a log entry');
+    expect(await store.queueStats()).toMatchObject({ pending: 3, dropped: 0 });
   });
 
   it('reads queue ids that acknowledge the stream entries', async () => {

@@ -158,7 +158,7 @@ describe('request log in Redis', () => {
       store: 'redis',
     });
     const unshipped = await app.get(LogStore).readUnshipped(100_000);
-    expect(unshipped.slice(-count).map((q) => (q.entry as LogEntry).data.transaction_id)).toEqual(
+    expect(unshipped.slice(-count).map((q) => (JSON.parse(q.json) as LogEntry).data.transaction_id)).toEqual(
       Array.from({ length: count }, (_, i) => `cap-${i}`),
     );
   });

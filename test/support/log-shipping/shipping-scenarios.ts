@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { InThreadBatchEncoder } from '../../../src/log-shipping/batch-encoder';
 import { AppConfig } from '../../../src/config/app-config';
 import { validateEnv } from '../../../src/config/env.schema';
 import { ElasticsearchLogSink } from '../../../src/log-shipping/elasticsearch-log-sink';
@@ -83,7 +84,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
         indexTemplates(config.shipping.indexes),
         MockCluster.NODE,
       );
-      return new LogShippingService(config, store, sink, clock);
+      return new LogShippingService(config, store, sink, new InThreadBatchEncoder(), clock);
     };
 
     const append = async (entries: LogEntry[]): Promise<LogEntry[]> => {
@@ -186,7 +187,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
         entries_retrying: 2,
       });
       const left = await fixture.store.readUnshipped(10);
-      expect(left.map((q) => q.entry.id)).toEqual([second!.id, fourth!.id]);
+      expect(left.map((q) => JSON.parse(q.json).id)).toEqual([second!.id, fourth!.id]);
 
       // Progress was made: no backoff, the next scheduled tick retries them.
       expect(await service.status()).toMatchObject({
@@ -250,7 +251,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
         entries_retrying: 1,
         dead_lettered: 0,
       });
-      expect((await fixture.store.readUnshipped(10)).map((q) => q.entry.id)).toEqual([bad.id]);
+      expect((await fixture.store.readUnshipped(10)).map((q) => JSON.parse(q.json).id)).toEqual([bad.id]);
 
       cluster.failItem = () => undefined;
       const retry = await service.ship();
@@ -275,7 +276,7 @@ export function describeShippingScenarios(storeName: string, openStore: () => Pr
         dead_lettered: 0,
       });
       expect(report.error).toMatch(/^dead-lettering failed: /);
-      expect((await fixture.store.readUnshipped(10)).map((q) => q.entry.id)).toEqual([bad.id]);
+      expect((await fixture.store.readUnshipped(10)).map((q) => JSON.parse(q.json).id)).toEqual([bad.id]);
 
       cluster.failBulk = () => false;
       const retry = await service.ship();
