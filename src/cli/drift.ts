@@ -1,18 +1,23 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE } from '../common/package-info';
 import type { AppConfig } from '../config/app-config';
-import { loadConfig } from '../config/config.module';
+import { ConfigModule, loadConfig } from '../config/config.module';
 import { InvalidConfigError } from '../config/env.schema';
 import { createElasticsearchClient } from '../elasticsearch/elasticsearch-client.factory';
 import type { ModelCard } from '../model-pool/model-card';
 import { chooseDefaultModel, discoverModels, readModelCard } from '../model-pool/model-files';
-import { createRedisClient, redisReady } from '../redis/redis-client.factory';
+import { LogStore } from '../log-store/log-store';
+import { LogStoreModule } from '../log-store/log-store.module';
+import { redisReady } from '../redis/redis-client.factory';
+import { RedisConnection } from '../redis/redis.module';
 import { detectDrift, DriftReport } from '../monitoring/drift.engine';
 import { cardReference } from '../monitoring/drift.reference';
-import type { WindowRow } from '../monitoring/drift.window';
-import { archiveWindow, elasticsearchWindow, redisWindow } from '../monitoring/drift.sources';
+import { predictionWindow, type WindowRow } from '../monitoring/drift.window';
+import { archiveWindow, elasticsearchWindow } from '../monitoring/drift.sources';
 import { driftPage } from '../monitoring/monitoring.pages';
 import { ViewEngine } from '../web/view-engine';
 import { positiveInt } from './cli-arguments';
@@ -26,6 +31,10 @@ import { positiveInt } from './cli-arguments';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+/** The service's log store, as the service builds it (the Redis Cluster hash tag included). */
+@Module({ imports: [ConfigModule, LogStoreModule] })
+class DriftCommandModule {}
 
 interface DriftOptions {
   source: 'redis' | 'es' | 'file';
@@ -74,13 +83,19 @@ async function readWindow(config: AppConfig, options: DriftOptions, size: number
           'no Redis configured: set REDIS_URL or REDIS_HOST (the service must use the same one)',
         );
       }
-      const redis = createRedisClient(config.logging.redis);
-      redis.on('error', () => undefined); // reported by redisReady's timeout, or by the read itself
+      const app = await NestFactory.createApplicationContext(DriftCommandModule, {
+        logger: ['error'],
+        abortOnError: false,
+      });
       try {
-        await redisReady(redis, 10_000);
-        return await redisWindow(redis, config.logging.viewKey, size, options.since);
+        const client = app.get(RedisConnection).client;
+        if (client) {
+          await redisReady(client, 10_000);
+        }
+        const { logs } = await app.get(LogStore).list({ limit: config.logging.viewMaxSize, offset: 0 });
+        return predictionWindow(logs, size, options.since);
       } finally {
-        redis.disconnect();
+        await app.close();
       }
     }
     case 'es': {

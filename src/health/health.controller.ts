@@ -1,4 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { requestContextOf } from '../common/request-context';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -25,8 +27,8 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Service status: model, Redis, request-log buffer and shipping (always 200)' })
   @ApiOkResponse({ type: HealthReportDto })
-  check(): Promise<HealthReport> {
-    return this.health.check();
+  check(@Req() req: Request): Promise<HealthReport> {
+    return this.health.check(requestContextOf(req)?.startNs);
   }
 
   @Get('live')

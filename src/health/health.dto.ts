@@ -12,6 +12,20 @@ export class RequestLogHealthDto implements NonNullable<HealthReport['request_lo
   @ApiProperty({ example: 0, description: 'Entries dropped here because the in-process buffer was full' })
   dropped_in_memory!: number;
 
+  @ApiProperty({
+    example: 0,
+    description: 'Entries this process dropped since start, whichever bound dropped them',
+  })
+  dropped_total!: number;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'When this process last dropped an entry',
+  })
+  last_drop_at!: string | null;
+
   @ApiProperty({ example: 0, description: 'Store writes that failed (each retried) since start' })
   write_failures!: number;
 }
@@ -21,9 +35,18 @@ export class HealthReportDto implements HealthReport {
     enum: ['healthy', 'degraded', 'unhealthy'],
     example: 'healthy',
     description:
-      'unhealthy: no model loaded; degraded: Redis is configured but unreachable (logs wait in memory)',
+      'unhealthy: no model loaded; degraded: Redis configured but not taking writes, log entries dropped within ' +
+      'HEALTH_WINDOW_SECONDS, HEALTH_SHIPPING_FAILURES failed shipping runs in a row, or an unshipped entry older ' +
+      'than ALERT_SHIPPING_LAG_SECONDS_CRITICAL',
   })
   status!: 'healthy' | 'degraded' | 'unhealthy';
+
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description: 'Why the status is not healthy, in words; empty when healthy',
+  })
+  reasons!: string[];
 
   @ApiProperty({ example: true })
   model_loaded!: boolean;

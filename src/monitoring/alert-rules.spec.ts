@@ -55,8 +55,8 @@ describe(alertRulesYaml.name, () => {
     const groups = (parse(alertRulesYaml(defaults)) as { groups: { name: string }[] }).groups;
     expect(groups.map((g) => g.name)).toEqual(['lungcheck']);
     expect([...rules.keys()]).toEqual(expected);
-    // Seven alerts, one of them (prediction drift) without a critical level.
-    expect(expected).toHaveLength(13);
+    // Eight alerts, one of them (prediction drift) without a critical level.
+    expect(expected).toHaveLength(15);
     expect(rules.has('LungcheckPredictionDriftCritical')).toBe(false);
   });
 
@@ -83,7 +83,7 @@ describe(alertRulesYaml.name, () => {
         });
         const variable = severity === 'warning' ? alert.variables.warning : alert.variables.critical;
         expect(rule!.annotations.summary).toContain(
-          `, at or above ${threshold}${alert.unit ? ` ${alert.unit}` : ''} (${variable})`,
+          `, at or above ${threshold}${['ms', 'MB', 's'].includes(alert.unit) ? ` ${alert.unit}` : ''} (${variable})`,
         );
         expect(rule!.annotations.summary).toContain('$value');
       }

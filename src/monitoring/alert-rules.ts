@@ -33,9 +33,12 @@ const quoted = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const VALUE =
   '{{ if lt $value 10000.0 }}{{ printf "%.4g" $value }}{{ else }}{{ printf "%.0f" $value }}{{ end }}';
 
+const MEASURES = new Set(['ms', 'MB', 's']);
+
 function rule(alert: AlertDefinition, severity: Severity, threshold: number): string {
   const variable = severity === 'warning' ? alert.variables.warning : (alert.variables.critical ?? '');
-  const unit = alert.unit ? ` ${alert.unit}` : '';
+  // Units of measure follow the figures; counts (inputs, entries) are named by the quantity itself.
+  const unit = MEASURES.has(alert.unit) ? ` ${alert.unit}` : '';
   return [
     `      - alert: ${ruleName(alert, severity)}`,
     `        expr: ${quoted(ruleExpr(alert, threshold))}`,

@@ -20,6 +20,7 @@ export type AlertName =
   | 'memory_delta_mb'
   | 'inference_time_ms'
   | 'shipping_lag_seconds'
+  | 'log_drops'
   | 'input_drift'
   | 'prediction_drift';
 
@@ -131,6 +132,18 @@ export const ALERTS: readonly AlertDefinition[] = [
     },
     thresholds: (c) => c.alerts.shipping_lag_seconds,
     value: (i) => i.shippingLagSeconds ?? 0,
+  },
+  {
+    name: 'log_drops',
+    rule: 'LogDrops',
+    quantity: `log entries dropped (a bound reached) over ${ALERT_WINDOW_MINUTES} minutes, every replica together`,
+    unit: 'entries',
+    promql: `sum(increase(lungcheck_log_entries_dropped_total[${W}]))`,
+    for: '0m',
+    // Any drop is a loss of health data: warn at the first; critical once a whole batch's worth is gone.
+    variables: { warning: 'one entry', critical: 'LOG_SHIP_BATCH_SIZE' },
+    thresholds: (c) => ({ warning: 1, critical: c.shipping.batchSize }),
+    value: (i) => i.increase.dropped,
   },
   {
     name: 'input_drift',

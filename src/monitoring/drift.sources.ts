@@ -3,23 +3,9 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isPlainObject } from '../common/is-plain-object';
-import { parseEntry } from '../log-store/log-query';
-import type { RedisClient } from '../redis/redis-client.factory';
-import { messageDocumentRow, predictionWindow, type WindowRow } from './drift.window';
+import { messageDocumentRow, type WindowRow } from './drift.window';
 
 /** Where `npm run drift` reads the predictions to judge: each gives the newest `size` (or those since `since`). */
-
-/** The service's log view in Redis (REDIS_LOGS_KEY), newest first, as the running service reads it. */
-export async function redisWindow(
-  redis: RedisClient,
-  viewKey: string,
-  size: number,
-  since?: string,
-): Promise<WindowRow[]> {
-  const lines = await redis.lrange(viewKey, 0, -1);
-  const entries = lines.map(parseEntry).filter((e) => e !== undefined);
-  return predictionWindow(entries, size, since);
-}
 
 /** The message index in Elasticsearch (a pattern such as `ml-api-message*` works too), newest first. */
 export async function elasticsearchWindow(

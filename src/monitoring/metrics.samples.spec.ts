@@ -14,6 +14,7 @@ function sample(replica: string, at: number, values: Partial<MetricsSample> = {}
     cpu_seconds: 0,
     rss_bytes: 0,
     predictions: 0,
+    dropped: 0,
     latency: buckets({}),
     inference: buckets({}),
     ...values,
@@ -56,6 +57,7 @@ describe(windowIncrease.name, () => {
         cpu_seconds: 14,
         predictions: 410,
         rss_bytes: 150,
+        dropped: 7,
         latency: buckets({ 3: 50, 5: 5 }),
       }),
       sample('b', 2 * minute, { cpu_seconds: 1, predictions: 0, rss_bytes: 500 }),
@@ -65,6 +67,7 @@ describe(windowIncrease.name, () => {
     expect(increase.replicas).toBe(2);
     expect(increase.cpuSeconds).toBe(3 + 2);
     expect(increase.predictions).toBe(300 + 100);
+    expect(increase.dropped).toBe(7);
     expect(increase.latency).toEqual(buckets({ 3: 30, 5: 5 }));
     // The larger growth of the two replicas: a grew by 30, b shrank by 100.
     expect(increase.rssGrowthBytes).toBe(30);

@@ -24,6 +24,8 @@ export interface MetricsSample {
   rss_bytes: number;
   /** lungcheck_predictions_total: rows answered. */
   predictions: number;
+  /** lungcheck_log_entries_dropped_total: log entries this replica dropped. */
+  dropped: number;
   /** Cumulative bucket counts (LATENCY_BUCKETS, then +Inf) of lungcheck_http_request_duration_seconds, routes /predict*. */
   latency: number[];
   /** Likewise of lungcheck_model_inference_seconds, every model. */
@@ -35,6 +37,7 @@ export interface WindowIncrease {
   replicas: number;
   cpuSeconds: number;
   predictions: number;
+  dropped: number;
   latency: number[];
   inference: number[];
   /** null when no replica has a sample from before the window (nothing to compare with). */
@@ -46,6 +49,7 @@ const zeroCounters = (sample: MetricsSample): MetricsSample => ({
   at: sample.started_at,
   cpu_seconds: 0,
   predictions: 0,
+  dropped: 0,
   latency: sample.latency.map(() => 0),
   inference: sample.inference.map(() => 0),
 });
@@ -72,6 +76,7 @@ export function windowIncrease(
     replicas: 0,
     cpuSeconds: 0,
     predictions: 0,
+    dropped: 0,
     latency: LATENCY_BUCKETS.map(() => 0).concat(0),
     inference: LATENCY_BUCKETS.map(() => 0).concat(0),
     rssGrowthBytes: null,
@@ -89,6 +94,7 @@ export function windowIncrease(
     increase.replicas += 1;
     increase.cpuSeconds += last.cpu_seconds - base.cpu_seconds;
     increase.predictions += last.predictions - base.predictions;
+    increase.dropped += last.dropped - base.dropped;
     last.latency.forEach((c, i) => (increase.latency[i]! += c - (base.latency[i] ?? 0)));
     last.inference.forEach((c, i) => (increase.inference[i]! += c - (base.inference[i] ?? 0)));
     if (before) {

@@ -204,10 +204,11 @@ export class MetricsService {
       (await this.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
     // prom-client brings the three CPU counters up to date when the first of them is collected, as a scrape does.
     await this.registry.getSingleMetric('process_cpu_user_seconds_total')?.get();
-    const [cpu, rss, predictions, latency, inference] = await Promise.all([
+    const [cpu, rss, predictions, dropped, latency, inference] = await Promise.all([
       value('process_cpu_seconds_total'),
       value('process_resident_memory_bytes'),
       value('lungcheck_predictions_total'),
+      value('lungcheck_log_entries_dropped_total'),
       this.latency.get(),
       this.inference.get(),
     ]);
@@ -218,6 +219,7 @@ export class MetricsService {
       cpu_seconds: cpu,
       rss_bytes: rss,
       predictions,
+      dropped,
       latency: bucketCounts(latency.values, (labels) => PREDICTION_ROUTE.test(String(labels.route ?? ''))),
       inference: bucketCounts(inference.values, () => true),
     };
@@ -256,9 +258,9 @@ export class MetricsService {
     ownedCounter(
       registry,
       'lungcheck_log_entries_dropped_total',
-      'Log entries this process dropped (its buffer full) since start',
+      'Log entries this process dropped since start, whichever bound dropped them (its buffer, the queue)',
       [],
-      () => Promise.resolve([{ labels: {}, value: requestLog.pipeline().dropped }]),
+      () => Promise.resolve([{ labels: {}, value: requestLog.pipeline().droppedTotal }]),
     );
     ownedCounter(
       registry,

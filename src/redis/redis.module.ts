@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, type RedisSettings } from '../config/app-config';
 import { within } from '../common/within';
-import { createRedisClient, describeRedis, type RedisClient } from './redis-client.factory';
+import { CLUSTER_KEY_TAG, createRedisClient, describeRedis, type RedisClient } from './redis-client.factory';
 
 /** The ioredis client, or null when Redis is not configured (REDIS_HOST / REDIS_URL unset). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 /** Longest a clean QUIT may take at shutdown before the socket is simply closed. */
 const QUIT_TIMEOUT_MS = 2000;
+
+/** The health probe's key expires by itself. */
+const PROBE_TTL_MS = 60_000;
 
 /**
  * The state of the one Redis connection, for /health and for whoever must know when Redis answers again. Logs a
@@ -19,12 +22,15 @@ export class RedisConnection implements OnApplicationShutdown {
   private lostAt: number | null = null;
 
   private readonly settings?: RedisSettings;
+  /** In the slot of the service's other keys (the cluster hash tag), so that the probe tests where they live. */
+  private readonly probeKey: string;
 
   constructor(
     @Inject(REDIS_CLIENT) readonly client: RedisClient | null,
     config: AppConfig,
   ) {
     this.settings = config.logging.redis;
+    this.probeKey = `${this.settings?.clusterNodes ? CLUSTER_KEY_TAG : ''}lungcheck:health-probe`;
     client?.on('ready', () => {
       if (this.lostAt !== null) {
         this.logger.log(`Redis is back after ${Math.round((Date.now() - this.lostAt) / 1000)} s`);
@@ -48,13 +54,20 @@ export class RedisConnection implements OnApplicationShutdown {
     return this.client?.status === 'ready';
   }
 
-  /** Whether Redis answers a PING within `timeoutMs`: false when not configured, down or frozen. */
+  /**
+   * Whether Redis takes a write to the service's own key within `timeoutMs`: false when not configured, down, frozen,
+   * read-only, or (a Redis Cluster) when the slot of the service's keys has no master — a PING to some node would
+   * still answer then, and a cluster in `cluster_state:fail` refuses every write.
+   */
   answers(timeoutMs: number): Promise<boolean> {
     if (!this.client || !this.isConnected()) {
       return Promise.resolve(false);
     }
     return within(
-      this.client.ping().then(() => true),
+      this.client
+        .set(this.probeKey, String(Date.now()), 'PX', PROBE_TTL_MS)
+        .then(() => true)
+        .catch(() => false),
       timeoutMs,
       false,
     );

@@ -30,6 +30,8 @@ export interface LogWriteBufferFigures {
   droppedUncounted: number;
   /** Store writes that failed since start (each retried). */
   writeFailures: number;
+  /** When the buffer last dropped an entry (ms since the epoch), or null. */
+  lastDropAt: number | null;
 }
 
 interface Batch {
@@ -55,6 +57,8 @@ export class LogWriteBuffer {
   private inFlight: Batch | null = null;
   private droppedSinceBatch = 0;
   private figures = { dropped: 0, writeFailures: 0 };
+  /** When this buffer last dropped an entry (ms), for /health. */
+  private lastDropAt: number | null = null;
   private consecutiveFailures = 0;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -86,6 +90,7 @@ export class LogWriteBuffer {
       this.head += 1;
       this.droppedSinceBatch += 1;
       this.figures.dropped += 1;
+      this.lastDropAt = Date.now();
     }
     this.compact();
     if (!this.closed) {
@@ -97,6 +102,7 @@ export class LogWriteBuffer {
     return {
       buffered: this.queued() + (this.inFlight?.entries.length ?? 0),
       droppedUncounted: this.droppedSinceBatch + (this.inFlight?.dropped ?? 0),
+      lastDropAt: this.lastDropAt,
       ...this.figures,
     };
   }

@@ -13,7 +13,7 @@ import { LogStore } from '../log-store/log-store';
 import { LogWriteBuffer, LogWriteBufferFigures } from './log-write-buffer';
 
 /** Operational endpoints, the logs API itself, monitoring, Swagger and static files: not API calls to record. */
-const UNLOGGED_PATHS = /^\/(health|metrics|logs|drift|monitoring|docs|docs-json|static)(\/|$)/;
+const UNLOGGED_PATHS = /^\/(health|metrics|logs|drift|monitoring|docs|docs-json|docs-yaml|static)(\/|$)/;
 /** Static assets (the form's CSS, scripts, icons), found or not. */
 const STATIC_ASSET = /\.(css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|txt|webmanifest)$/i;
 
@@ -88,7 +88,7 @@ export class RequestLogService implements OnModuleDestroy {
 
   constructor(
     config: AppConfig,
-    store: LogStore,
+    private readonly store: LogStore,
     private readonly redis: RedisConnection,
   ) {
     const { performanceMonitoring, profileSampleRate, bufferMax, bufferMaxBytes } = config.logging;
@@ -152,12 +152,19 @@ export class RequestLogService implements OnModuleDestroy {
     store: 'redis' | 'memory';
     redisConnected: boolean;
     recordFailures: number;
+    /** Entries this process dropped, whichever bound dropped them (its buffer, the store through it), and when last. */
+    droppedTotal: number;
+    lastDropAt: number | null;
   } {
+    const buffer = this.buffer.stats();
+    const store = this.store.droppedHere();
     return {
       store: this.redis.configured ? 'redis' : 'memory',
       redisConnected: this.redis.isConnected(),
       recordFailures: this.recordFailures,
-      ...this.buffer.stats(),
+      ...buffer,
+      droppedTotal: buffer.dropped + store.count,
+      lastDropAt: latest(buffer.lastDropAt, store.lastAt),
     };
   }
 
@@ -245,6 +252,10 @@ export class RequestLogService implements OnModuleDestroy {
     this.logger.error(`Recording a request log entry failed: ${errorText(error)}`);
   }
 }
+
+/** The later of two optional times. */
+const latest = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.max(a, b);
 
 /** A result without the answers it echoes: a 422's problems keep their location and type, not the values sent. */
 export function withoutInputs(result: unknown): unknown {

@@ -85,6 +85,8 @@ export async function startRedisServer(
  */
 export async function startRedisCluster(): Promise<{
   nodes: { host: string; port: number }[];
+  /** SIGKILL of one node (a master: the cluster has no replicas). */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'lungcheck-redis-cluster-'));
@@ -103,6 +105,9 @@ export async function startRedisCluster(): Promise<{
         'yes',
         '--cluster-config-file',
         join(dir, `nodes-${port}.conf`),
+        // A lost master makes the cluster fail after this long (15 s by default).
+        '--cluster-node-timeout',
+        '2000',
         '--dir',
         dir,
       ]),
@@ -135,6 +140,7 @@ export async function startRedisCluster(): Promise<{
   );
   return {
     nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    kill: (port) => servers[ports.indexOf(port)]!.kill(),
     async stop() {
       await Promise.all(servers.map((server) => server.stop()));
       rmSync(dir, { recursive: true, force: true });
