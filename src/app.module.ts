@@ -25,6 +25,10 @@ import { WebModule } from './web/web.module';
         throttlers: [{ ttl: 60_000, limit: Math.max(config.api.rateLimitPerMinute, 1) }],
         skipIf: () => config.api.rateLimitPerMinute === 0,
         generateKey: (_context, tracker) => tracker,
+        // Ours rather than the library's "ThrottlerException: Too Many Requests"; Retry-After says the same.
+        errorMessage: (_context, { limit, timeToBlockExpire: seconds }) =>
+          `Too many requests from this address: at most ${limit} a minute; try again in ${seconds} ` +
+          `second${seconds === 1 ? '' : 's'}`,
       }),
     }),
     ModelPoolModule,

@@ -4,6 +4,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { apiAliasMiddleware } from './common/api-alias.middleware';
+import { apiKeyMiddleware } from './common/api-key.guard';
 import { bodyDepthMiddleware, bodyParserErrorsMiddleware } from './common/body-parser-errors.middleware';
 import { loadSheddingMiddleware } from './common/load-shedding.middleware';
 import { PACKAGE } from './common/package-info';
@@ -13,12 +14,15 @@ import { closeConnectionsWhenShuttingDown } from './health/graceful-shutdown';
 import { ShutdownState } from './health/shutdown-state';
 import { MetricsService } from './monitoring/metrics.service';
 import { RequestLogService } from './request-log/request-log.service';
-import { configureViews } from './web/view-engine';
+import { configureViews, STATIC_PREFIX } from './web/view-engine';
 
 /** Largest request body accepted (JSON or form); the 15 answers take well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** Largest body of POST /predict/batch per row it may hold (BATCH_MAX_ROWS): a row of answers is about 300 bytes. */
 export const BATCH_BODY_BYTES_PER_ROW = 1024;
+
+/** Swagger UI (with its assets below it) and the OpenAPI document, as JSON and YAML. */
+const SWAGGER = { ui: 'docs', json: 'docs-json', yaml: 'docs-yaml' } as const;
 
 /**
  * Helmet's headers on every answer, with a policy Swagger UI works under (its own scripts and styles, inline styles,
@@ -53,9 +57,9 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
 /**
  * Everything main.ts and the e2e tests must share, so tests exercise what production runs: server timeouts, the
  * request context (first, so even 404s and body-parser errors get a transaction id), shutdown and load shedding,
- * security headers and CORS, the `/api` alias, body parsers with their size and depth limits, the form's view
- * engine and static files (`/static/`), and Swagger (guards, filter and interceptor are global, in AppModule).
- * Call before `listen()`/`init()`.
+ * security headers and CORS, the `/api` alias, body parsers with their size and depth limits, the API key on what
+ * is mounted beside Nest's routes, the form's view engine and static files (`/static/`), and Swagger (guards,
+ * filter and interceptor are global, in AppModule). Call before `listen()`/`init()`.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get(AppConfig);
@@ -100,6 +104,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(bodyParserErrorsMiddleware);
   app.use(bodyDepthMiddleware);
   app.use(restoreRequestContext);
+  // Static files and Swagger are mounted beside Nest's routes, out of reach of its guards: the key is checked here.
+  app.use([STATIC_PREFIX, ...Object.values(SWAGGER).map((path) => `/${path}`)], apiKeyMiddleware(config));
   configureViews(app);
 
   const document = SwaggerModule.createDocument(
@@ -114,6 +120,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(SWAGGER.ui, app, document, {
+    jsonDocumentUrl: SWAGGER.json,
+    yamlDocumentUrl: SWAGGER.yaml,
+  });
   return app;
 }

@@ -8,10 +8,10 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
-import { ApiKeyGuard, KeyScope } from './api-key.guard';
+import { ApiKeyGuard, apiKeyMiddleware, KeyScope } from './api-key.guard';
 
 const KEY = 'a-long-enough-secret-key';
 const NEXT_KEY = 'the-next-rotated-key-0001';
@@ -41,7 +41,23 @@ class ApiRoutes {
   live(): void {}
 }
 
-type Handler = 'list' | 'clear' | 'ship' | 'predict' | 'live';
+@Controller('monitoring')
+@KeyScope('monitoring')
+class MonitoringRoutes {
+  @Get('summary')
+  summary(): void {}
+}
+
+type Handler = 'list' | 'clear' | 'ship' | 'predict' | 'live' | 'summary';
+
+const CONTROLLER: Record<Handler, object> = {
+  list: LogsRoutes,
+  clear: LogsRoutes,
+  ship: LogsRoutes,
+  predict: ApiRoutes,
+  live: ApiRoutes,
+  summary: MonitoringRoutes,
+};
 
 function guard(env: Record<string, string> = {}): ApiKeyGuard {
   return new ApiKeyGuard(new AppConfig(validateEnv(env)), new Reflector());
@@ -52,7 +68,7 @@ function call(
   headers: Record<string, string | string[]> = {},
   method = 'GET',
 ): ExecutionContext {
-  const routes = handler === 'predict' || handler === 'live' ? ApiRoutes : LogsRoutes;
+  const routes = CONTROLLER[handler] as { prototype: unknown };
   const req = { headers, method, path: `/${handler}` } as unknown as Request;
   return {
     getType: () => 'http',
@@ -94,6 +110,7 @@ describe(ApiKeyGuard.name, () => {
         ship: 'UnauthorizedException',
         predict: true,
         live: true,
+        summary: true,
       },
     ],
     [
@@ -104,6 +121,7 @@ describe(ApiKeyGuard.name, () => {
         ship: 'UnauthorizedException',
         predict: true,
         live: true,
+        summary: true,
       },
     ],
     [
@@ -114,6 +132,7 @@ describe(ApiKeyGuard.name, () => {
         ship: 'UnauthorizedException',
         predict: 'UnauthorizedException',
         live: true,
+        summary: 'UnauthorizedException',
       },
     ],
   ] as const)(
@@ -166,5 +185,25 @@ describe(ApiKeyGuard.name, () => {
     expect(() => guard({ API_KEY: `${KEY},${NEXT_KEY}` }).canActivate(call('list', headers))).toThrow(
       UnauthorizedException,
     );
+  });
+});
+
+describe(apiKeyMiddleware.name, () => {
+  const passed = (env: Record<string, string>, headers: Record<string, string> = {}): unknown => {
+    const next = jest.fn();
+    const req = { headers, method: 'GET', path: '/docs' } as unknown as Request;
+    apiKeyMiddleware(new AppConfig(validateEnv(env)))(req, {} as Response, next);
+    expect(next).toHaveBeenCalledTimes(1);
+    return next.mock.calls[0][0];
+  };
+
+  it('asks what is mounted beside Nest for the key with API_KEY_REQUIRED_FOR=all, as an API route', () => {
+    expect(passed({ API_KEY: KEY, API_KEY_REQUIRED_FOR: 'all' })).toBeInstanceOf(UnauthorizedException);
+    expect(passed({ API_KEY: KEY, API_KEY_REQUIRED_FOR: 'all' }, { 'x-api-key': KEY })).toBeUndefined();
+  });
+
+  it.each(['admin', 'logs'])('leaves it open with API_KEY_REQUIRED_FOR=%s, and without API_KEY', (mode) => {
+    expect(passed({ API_KEY: KEY, API_KEY_REQUIRED_FOR: mode })).toBeUndefined();
+    expect(passed({ API_KEY_REQUIRED_FOR: 'all' })).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EnvironmentVariables } from './env.schema';
+import { type TrustProxy, trustProxySetting } from './trust-proxy';
 
 /** Nest's levels from the least verbose. */
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -43,13 +44,15 @@ export class AppConfig {
     /** Unset: no CORS headers (same origin only); `*`: any origin, never with credentials. */
     corsOrigins?: string[] | '*';
     rateLimitPerMinute: number;
-    /** Express's `trust proxy` value. */
-    trustProxy: boolean | number | string;
+    /** Express's `trust proxy` value (TRUST_PROXY). */
+    trustProxy: TrustProxy;
     maxInflightRequests: number;
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     shutdownTimeoutMs: number;
+    /** HEALTH_WINDOW_SECONDS and HEALTH_SHIPPING_FAILURES: what makes /health `degraded`. */
+    health: { windowSeconds: number; shippingFailures: number };
   };
   readonly model: {
     dir: string;
@@ -118,12 +121,13 @@ export class AppConfig {
       corsOrigins:
         e.CORS_ORIGINS === undefined ? undefined : e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
-      trustProxy: trustProxy(e.TRUST_PROXY),
+      trustProxy: trustProxySetting(e.TRUST_PROXY),
       maxInflightRequests: e.MAX_INFLIGHT_REQUESTS,
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      health: { windowSeconds: e.HEALTH_WINDOW_SECONDS, shippingFailures: e.HEALTH_SHIPPING_FAILURES },
     };
     this.model = {
       dir: e.MODEL_DIR,
@@ -264,17 +268,6 @@ function list(value: string | undefined): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-}
-
-/** TRUST_PROXY as Express takes it: a boolean, a hop count, or addresses and subnets. */
-function trustProxy(value: string | undefined): boolean | number | string {
-  if (value === undefined || value === 'false') {
-    return false;
-  }
-  if (value === 'true') {
-    return true;
-  }
-  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** The shipping consumer's name: HOSTNAME (a pod or container name) made safe, or a random one per process. */

@@ -19,7 +19,8 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
     secret: true,
   },
   API_KEY_REQUIRED_FOR: {
-    description: 'With API_KEY: admin (DELETE /logs, POST /logs/ship), logs (also reading /logs), or all.',
+    description:
+      'With API_KEY: admin (the POSTs that change state, DELETE /logs), logs (also /logs, /models/compare), or all (all but /health*, /metrics).',
   },
   CORS_ORIGINS: {
     description: 'Origins a browser may call the API from, comma-separated, or *; unset: same origin only.',
@@ -29,15 +30,34 @@ export const ENV_DOCS: Record<EnvName, EnvDoc> = {
   },
   TRUST_PROXY: {
     description:
-      "Express's trust proxy (true, a hop count or addresses): the client IP from X-Forwarded-For.",
+      'Proxies in front, whose X-Forwarded-For gives the client IP: their number (1 behind one load balancer) or ' +
+      'their addresses/subnets (10.0.0.0/8, loopback); true is refused.',
   },
   MAX_INFLIGHT_REQUESTS: {
     description: 'Requests in progress at most; past it 503 with Retry-After at once; 0: no limit.',
   },
-  HTTP_HEADERS_TIMEOUT_MS: { description: 'How long a client may take to send the request headers.' },
-  HTTP_REQUEST_TIMEOUT_MS: { description: 'How long a client may take to send a whole request.' },
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: { description: 'How long an idle keep-alive connection stays open.' },
-  SHUTDOWN_TIMEOUT_MS: { description: 'On SIGTERM, how long requests in progress may take to finish.' },
+  HTTP_HEADERS_TIMEOUT_MS: {
+    description:
+      'How long a client may take to send the request headers; checked every second (408 within this + 1 s).',
+  },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    description:
+      'How long a client may take to send a whole request; checked every second (408 within this + 1 s).',
+  },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    description:
+      'How long an idle keep-alive connection stays open (Keep-Alive: timeout); Node closes it 1 s later.',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    description:
+      'On SIGTERM, how long requests in progress may take; connections idle for 1 s are closed before, the rest then.',
+  },
+  HEALTH_WINDOW_SECONDS: {
+    description: '/health is degraded when log entries were dropped within this many seconds.',
+  },
+  HEALTH_SHIPPING_FAILURES: {
+    description: '/health is degraded after this many failed shipping runs in a row.',
+  },
   MODEL_DIR: { description: 'Directory of `<name>.onnx` models with their `<name>.card.json` cards.' },
   MODEL_PATH: { description: 'One model file to serve as the default.' },
   MODEL_POOL_SIZE: { description: 'onnxruntime sessions per model (1-64).' },

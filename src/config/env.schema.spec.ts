@@ -174,7 +174,6 @@ describe(AppConfig.name, () => {
   it.each([
     [undefined, false],
     ['false', false],
-    ['true', true],
     ['1', 1],
     ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8, 127.0.0.1'],
   ])('takes TRUST_PROXY=%j as %j', (value, expected) => {

@@ -15,6 +15,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { ENV_DOCS } from './env.docs';
+import { IsTrustProxy } from './trust-proxy';
 
 /** Every environment variable the service reads, validated once at start-up (STYLE.md habit 1). */
 
@@ -111,7 +112,7 @@ export class EnvironmentVariables {
   @apply(...INT('RATE_LIMIT_PER_MINUTE', 0, 10_000_000))
   RATE_LIMIT_PER_MINUTE = 6000;
 
-  @apply(...OPTIONAL_STRING('TRUST_PROXY'))
+  @apply(...OPTIONAL_STRING('TRUST_PROXY'), IsTrustProxy())
   TRUST_PROXY?: string;
 
   @apply(...INT('MAX_INFLIGHT_REQUESTS', 0, 1_000_000))
@@ -128,6 +129,12 @@ export class EnvironmentVariables {
 
   @apply(...INT('SHUTDOWN_TIMEOUT_MS', 0, 600_000))
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @apply(...INT('HEALTH_WINDOW_SECONDS', 1, 86_400))
+  HEALTH_WINDOW_SECONDS = 60;
+
+  @apply(...INT('HEALTH_SHIPPING_FAILURES', 1, 1000))
+  HEALTH_SHIPPING_FAILURES = 3;
 
   // --- Model ---
   @IsString({ message: 'MODEL_DIR must be a directory path' })

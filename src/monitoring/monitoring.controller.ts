@@ -40,12 +40,12 @@ const described = ({
 
 /**
  * Drift, the dashboard and the alerts. They hold aggregates only, never one person's answers, so they are open
- * (no API key) for a browser unless API_KEY_REQUIRED_FOR says otherwise; they are not API calls to log (see
+ * (no API key) for a browser unless API_KEY_REQUIRED_FOR=all; they are not API calls to log (see
  * request-log.service.ts), and not rate limited so that a dashboard refreshing every few seconds is never refused.
  * Choosing the drift reference changes what every replica judges: that one needs the admin key.
  */
 @ApiTags('monitoring')
-@KeyScope('open')
+@KeyScope('monitoring')
 @SkipThrottle()
 @Controller()
 export class MonitoringController {

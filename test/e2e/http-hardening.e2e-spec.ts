@@ -1,6 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EXAMPLE_REQUEST } from '../../src/prediction/predict-request.dto';
+import { startService } from '../support/service-process';
 import { close, createTestApp, listen } from './support/test-app';
 
 const ALLOWED = 'https://clinic.example';
@@ -100,27 +104,48 @@ describe('HTTP hardening (e2e): headers, CORS, rate limit', () => {
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
-  it('answers past RATE_LIMIT_PER_MINUTE with 429 and Retry-After, per client', async () => {
+  it('answers past RATE_LIMIT_PER_MINUTE with 429 and Retry-After, per client, in words of ours', async () => {
     const url = await serve({ RATE_LIMIT_PER_MINUTE: '3' });
     for (let i = 0; i < 3; i += 1) {
       await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
     }
     const limited = await request(url).get('/models').expect(429);
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.body.detail).toMatch(/Too Many Requests/i);
+    const seconds = Number(limited.headers['retry-after']);
+    expect(seconds).toBeGreaterThan(0);
+    expect(limited.body).toEqual({
+      detail: `Too many requests from this address: at most 3 a minute; try again in ${seconds} seconds`,
+      transaction_id: limited.headers['x-transaction-id'],
+    });
     await request(url).get('/health').expect(200);
   });
 
-  it('reads the client from X-Forwarded-For behind a trusted proxy', async () => {
-    const url = await serve({ RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'true' });
-    const statuses: number[] = [];
-    for (const client of ['10.0.0.1', '10.0.0.2']) {
-      for (let i = 0; i < 3; i += 1) {
-        statuses.push((await request(url).get('/models').set('X-Forwarded-For', client)).status);
+  // The test's client is the proxy: it sends what a proxy in front would, the client's own X-Forwarded-For (forged
+  // here, a new address each time) with the address it saw appended on the right.
+  it.each(['1', '127.0.0.1', 'loopback'])(
+    'holds the rate limit against forged X-Forwarded-For with TRUST_PROXY=%s: the client is the right-most',
+    async (trustProxy) => {
+      const url = await serve({ RATE_LIMIT_PER_MINUTE: '20', TRUST_PROXY: trustProxy });
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i += 1) {
+        const forwarded = `198.51.100.${i}, 203.0.113.7`;
+        statuses.push((await request(url).get('/models').set('X-Forwarded-For', forwarded)).status);
       }
-    }
-    expect(statuses).toEqual([200, 200, 429, 200, 200, 429]);
-  });
+      expect(statuses).toEqual([...Array<number>(20).fill(200), ...Array<number>(5).fill(429)]);
+      await request(url).get('/models').set('X-Forwarded-For', '198.51.100.1, 203.0.113.8').expect(200);
+    },
+  );
+
+  it('refuses TRUST_PROXY=true at start-up, saying what to set instead', async () => {
+    const run = startService({
+      TRUST_PROXY: 'true',
+      LOG_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'lungcheck-trust-proxy-')),
+    });
+    expect(await run.exit).toEqual({ code: 1, signal: null });
+    expect(run.output()).toBe(
+      'Invalid configuration:\n  - TRUST_PROXY=true would let any client choose its address: set the number of ' +
+        'proxies in front (1 behind one load balancer) or their addresses, e.g. 10.0.0.0/8 (got "true")\n',
+    );
+  }, 60_000);
 
   it('turns the rate limit off with 0', async () => {
     const url = await serve({ RATE_LIMIT_PER_MINUTE: '0' });

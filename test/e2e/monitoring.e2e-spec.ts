@@ -55,7 +55,7 @@ describe('Drift, dashboard and alerts (e2e)', () => {
 
   beforeEach(async () => {
     app = await createTestApp({
-      env: { DRIFT_MIN_SAMPLES: '30', DRIFT_WINDOW_SIZE: '40', API_KEY: KEY, API_KEY_REQUIRED_FOR: 'all' },
+      env: { DRIFT_MIN_SAMPLES: '30', DRIFT_WINDOW_SIZE: '40', API_KEY: KEY },
     });
     url = await listen(app);
   });
