@@ -120,7 +120,7 @@ export class LogWriteBuffer {
       const ok = await this.writeNext();
       if (!ok) {
         await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(this.retryDelay(), deadline - Date.now())),
+          setTimeout(resolve, Math.max(0, Math.min(this.retryDelay(), deadline - Date.now()))),
         );
       }
     }

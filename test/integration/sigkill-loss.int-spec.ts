@@ -182,7 +182,9 @@ describe('SIGKILL during a shipping run, two CPU hogs beside', () => {
             return entry.data.transaction_id;
           }),
         );
-        for (const file of readdirSync(archive).filter((f) => f.startsWith('ml-api-logs-'))) {
+        for (const file of readdirSync(archive).filter(
+          (f) => f.startsWith('ml-api-logs-') && f.endsWith('.ndjson'),
+        )) {
           for (const line of readFileSync(join(archive, file), 'utf8').split('\n')) {
             const id = /"transaction_id":"([^"]+)"/.exec(line)?.[1];
             if (id) {
