@@ -6,11 +6,13 @@ import { onnx } from 'onnx-proto';
 import type { InferenceSession } from 'onnxruntime-node';
 import { AppConfig } from '../config/app-config';
 import { validateEnv } from '../config/env.schema';
+import { FEATURE_COUNT, FEATURE_ORDER } from '../features/features';
 import type { ModelCard } from './model-card';
 import { ModelLoadError, modelVersionOf } from './model-files';
 import { ModelRegistry, UnknownModelException } from './model-registry';
 import { OnnxSessionFactory } from './onnx-session.factory';
 import { RecordingLogger } from '../../test/support/recording-logger';
+import { waitFor } from '../../test/support/wait-for';
 
 const MODEL_DIR = join(__dirname, '../../model');
 const LR = 'logistic_regression';
@@ -25,6 +27,59 @@ function editedLR(edit: (graph: onnx.IGraphProto) => void): Uint8Array {
   const model = onnx.ModelProto.decode(bytesOf(LR));
   edit(model.graph!);
   return onnx.ModelProto.encode(model).finish();
+}
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const scalar = (name: string, value: number): onnx.ITensorProto => ({
+  name,
+  dataType: FLOAT,
+  dims: [],
+  floatData: [value],
+});
+
+/**
+ * The committed logistic regression with its probabilities skewed after the Sigmoid (which its explanation does not
+ * see): `p1` scaled by `p1Scale` (p0 = 1 − p1 still: the rows add up to 1, but the explanation ends at the unscaled
+ * p1), and `p0` shifted by `zeroRow` on the all-zero row and by `example` on the example's row (GENDER, 0 in the one
+ * and 1 in the other, picks the row). A shift adds a consumer of the input, which the linear explanation refuses:
+ * load such a model with a card without `explanation`.
+ */
+function skewedLR({ p1Scale = 1, zeroRow = 0, example = 0 }): Uint8Array {
+  return editedLR((graph) => {
+    const nodes = graph.node!;
+    const at = (output: string): number => nodes.findIndex((n) => n.output![0] === output);
+    graph.initializer!.push(scalar('p1_scale', p1Scale));
+    nodes.splice(at('p1') + 1, 0, {
+      name: 'scale_p1',
+      opType: 'Mul',
+      input: ['p1', 'p1_scale'],
+      output: ['p1s'],
+    });
+    nodes[at('p0')]!.input = ['one', 'p1s'];
+    const concat = nodes.find((n) => n.opType === 'Concat')!;
+    concat.input = ['p0', 'p1s'];
+    if (zeroRow !== 0 || example !== 0) {
+      const weights = new Array<number>(FEATURE_COUNT).fill(0);
+      weights[FEATURE_ORDER.indexOf('GENDER')] = example - zeroRow;
+      graph.initializer!.push(
+        { name: 'shift_weights', dataType: FLOAT, dims: [FEATURE_COUNT, 1], floatData: weights },
+        scalar('shift_zero_row', zeroRow),
+      );
+      nodes.splice(
+        at('p0') + 1,
+        0,
+        {
+          name: 'shift_by_row',
+          opType: 'MatMul',
+          input: ['features', 'shift_weights'],
+          output: ['row_shift'],
+        },
+        { name: 'shift', opType: 'Add', input: ['row_shift', 'shift_zero_row'], output: ['p0_shift'] },
+        { name: 'shift_p0', opType: 'Add', input: ['p0', 'p0_shift'], output: ['p0s'] },
+      );
+      concat.input = ['p0s', 'p1s'];
+    }
+  });
 }
 
 /** Keeps every session it creates, to check that they are released. */
@@ -314,6 +369,36 @@ describe(ModelRegistry.name, () => {
         }),
       /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[Infinity, 0\.01581\d*, Infinity, 0\.96591\d*\] for 2 rows$/,
     ],
+    [
+      'probabilities of the example adding up to 1.8',
+      () => writeModel('broken', { bytes: skewedLR({ example: 0.8 }), card: { explanation: undefined } }),
+      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[0\.98418\d*, 0\.01581\d*, 0\.83408\d*, 0\.96591\d*\] for 2 rows$/,
+    ],
+    [
+      'probabilities of the all-zero row adding up to 0.2',
+      () => writeModel('broken', { bytes: skewedLR({ zeroRow: -0.8 }), card: { explanation: undefined } }),
+      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[0\.18418\d*, 0\.01581\d*, 0\.03408\d*, 0\.96591\d*\] for 2 rows$/,
+    ],
+    [
+      'probabilities of the example adding up to 1 + 1.5e-4',
+      () => writeModel('broken', { bytes: skewedLR({ example: 1.5e-4 }), card: { explanation: undefined } }),
+      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[0\.98418\d*, 0\.01581\d*, 0\.03423\d*, 0\.96591\d*\] for 2 rows$/,
+    ],
+    [
+      'probabilities of the all-zero row adding up to 1 − 1.5e-4',
+      () => writeModel('broken', { bytes: skewedLR({ zeroRow: -1.5e-4 }), card: { explanation: undefined } }),
+      /^Invalid model file \S+\/broken\.onnx: "probabilities" must be 2 probabilities adding up to 1 per row, got \[0\.98403\d*, 0\.01581\d*, 0\.03408\d*, 0\.96591\d*\] for 2 rows$/,
+    ],
+    [
+      "an explanation ending 1.5e-4 below the model's probability",
+      () => writeModel('broken', { bytes: skewedLR({ p1Scale: 1 + 1.5e-4 / 0.96591 }) }),
+      /^Invalid model file \S+\/broken\.onnx: the explanation of the example ends at 0\.96591\d*, the model answers 0\.96606\d*: its card's explanation does not describe this file$/,
+    ],
+    [
+      "an explanation ending 0.4 above the model's probability",
+      () => writeModel('broken', { bytes: skewedLR({ p1Scale: 0.56591 / 0.96591 }) }),
+      /^Invalid model file \S+\/broken\.onnx: the explanation of the example ends at 0\.96591\d*, the model answers 0\.56591\d*: its card's explanation does not describe this file$/,
+    ],
   ])('fails start-up on %s, naming the file', async (_what, write, message) => {
     write();
     const models = registry({ MODEL_DIR: dir });
@@ -321,6 +406,19 @@ describe(ModelRegistry.name, () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as Error).message).toMatch(message);
     expect(models.isLoaded()).toBe(false);
+  });
+
+  it('serves a model whose rows add up to 1, and whose explanation ends at its probability, within 1e-4', async () => {
+    writeModel('scaled', { bytes: skewedLR({ p1Scale: 1 + 0.9e-4 / 0.96591 }) });
+    writeModel('shifted', {
+      bytes: skewedLR({ zeroRow: -0.9e-4, example: 0.9e-4 }),
+      card: { explanation: undefined, default: false },
+    });
+    const models = await loaded({ MODEL_DIR: dir });
+    expect(models.list().map((m) => [m.name, m.explainable])).toEqual([
+      ['scaled', true],
+      ['shifted', false],
+    ]);
   });
 
   it('releases every session it opened when a model fails to load', async () => {
@@ -332,5 +430,173 @@ describe(ModelRegistry.name, () => {
     expect(sessions.created).toHaveLength(2);
     await expect(Promise.all(sessions.created.map(released))).resolves.toEqual([true, true]);
     expect(models.isLoaded()).toBe(false);
+  });
+
+  describe('reload', () => {
+    const idOf = (name: string, from = name): string => `${name}@${cardOf(from).version}`;
+    const changedAt = '2027-01-01T00:00:00.000Z';
+    /** The committed pair in a directory of its own, loaded. */
+    const serving = async (sessions?: OnnxSessionFactory): Promise<ModelRegistry> => {
+      writeModel(LR);
+      writeModel(RF, { from: RF });
+      const models = registry({ MODEL_DIR: dir }, sessions);
+      await models.onModuleInit();
+      return models;
+    };
+    const releasedLine = (id: string): string => `log: Released the sessions of ${id}`;
+
+    it('keeps the default model the default when it replaces it, whatever the new card says', async () => {
+      const models = await serving();
+      // The forest's files under the logistic regression's name: its card says "default": false.
+      writeModel(LR, { from: RF });
+      expect(await models.reload()).toEqual({
+        loaded: [{ name: LR, from: idOf(LR), to: idOf(LR, RF) }],
+        unchanged: [RF],
+        refused: [],
+      });
+      expect(models.defaultModel().id).toBe(idOf(LR, RF));
+      expect(models.get().id).toBe(idOf(LR, RF));
+      expect(models.list().map((m) => [m.model, m.default])).toEqual([
+        [idOf(LR, RF), true],
+        [idOf(RF), false],
+      ]);
+      expect(logs.lines).toContain(`log: Reloaded ${LR}: now serving ${idOf(LR, RF)} (was ${idOf(LR)})`);
+    });
+
+    it('keeps a replaced model that was not the default, and a new model, out of the default', async () => {
+      const models = await serving();
+      writeModel(RF, { from: RF, card: { default: true, created_at: changedAt } });
+      writeModel('zz_new', { card: { default: true } });
+      expect(await models.reload()).toEqual({
+        loaded: [
+          { name: RF, from: idOf(RF), to: idOf(RF) },
+          { name: 'zz_new', to: `zz_new@${cardOf(LR).version}` },
+        ],
+        unchanged: [LR],
+        refused: [],
+      });
+      expect(models.defaultModel().name).toBe(LR);
+      expect(models.list().map((m) => [m.name, m.default, m.created_at])).toEqual([
+        [LR, true, cardOf(LR).created_at],
+        [RF, false, changedAt],
+        ['zz_new', false, cardOf(LR).created_at],
+      ]);
+      expect(logs.lines).toContain(
+        `log: Reloaded zz_new: now serving zz_new@${cardOf(LR).version} (new model)`,
+      );
+    });
+
+    it('leaves the models as they are when nothing changed', async () => {
+      const models = await serving();
+      const before = [models.get(LR), models.get(RF)];
+      expect(await models.reload()).toEqual({ loaded: [], unchanged: [LR, RF], refused: [] });
+      expect([models.get(LR), models.get(RF)]).toEqual(before);
+      expect(models.get(LR)).toBe(before[0]);
+      expect(logs.lines.filter((line) => line.includes('Reloaded'))).toEqual([]);
+    });
+
+    it('refuses a file that fails to load, with the reason, and the model of that name goes on serving', async () => {
+      const models = await serving();
+      const lr = models.get(LR);
+      writeModel(LR, { card: { onnx: { ...cardOf(LR).onnx, input: 'x' } } });
+      writeModel('zz_broken', { card: { onnx: { ...cardOf(LR).onnx, input: 'x' } } });
+      const reason = (name: string): string =>
+        `Invalid model file ${join(dir, `${name}.onnx`)}: no input "x" (it has features)`;
+      expect(await models.reload()).toEqual({
+        loaded: [],
+        unchanged: [RF],
+        refused: [
+          { name: LR, file: join(dir, `${LR}.onnx`), reason: reason(LR) },
+          { name: 'zz_broken', file: join(dir, 'zz_broken.onnx'), reason: reason('zz_broken') },
+        ],
+      });
+      expect(models.get(LR)).toBe(lr);
+      expect(models.names()).toEqual([LR, RF]);
+      expect(logs.lines.filter((line) => line.startsWith('error:'))).toEqual([
+        `error: Refused ${join(dir, `${LR}.onnx`)}: ${reason(LR)}; ${idOf(LR)} goes on serving`,
+        `error: Refused ${join(dir, 'zz_broken.onnx')}: ${reason('zz_broken')}`,
+      ]);
+    });
+
+    it('refuses everything, naming MODEL_DIR, when the directory has gone; the models go on serving', async () => {
+      const models = await serving();
+      rmSync(dir, { recursive: true, force: true });
+      expect(await models.reload()).toEqual({
+        loaded: [],
+        unchanged: [],
+        refused: [{ name: '*', file: dir, reason: `Model directory not found: ${dir} (MODEL_DIR)` }],
+      });
+      expect(models.names()).toEqual([LR, RF]);
+    });
+
+    it('releases a replaced model’s sessions once its last request has finished, at once when it had none', async () => {
+      const sessions = new RecordingSessionFactory();
+      const models = await serving(sessions);
+      const [lrSession, rfSession] = sessions.created;
+      writeModel(LR, { card: { created_at: changedAt } });
+      writeModel(RF, { from: RF, card: { created_at: changedAt } });
+      await models.use(LR, async (old) => {
+        expect(await models.reload()).toMatchObject({ loaded: [{ name: LR }, { name: RF }] });
+        expect(models.get(LR)).not.toBe(old);
+        await waitFor('the idle forest to be released', () => logs.lines.includes(releasedLine(idOf(RF))));
+        // The request still running on the old logistic regression keeps its sessions.
+        await expect(old.pool.predictProba(new Float32Array(FEATURE_COUNT), 1)).resolves.toBeDefined();
+        expect(logs.lines).not.toContain(releasedLine(idOf(LR)));
+      });
+      await waitFor('the old logistic regression to be released', () =>
+        logs.lines.includes(releasedLine(idOf(LR))),
+      );
+      await expect(Promise.all([lrSession, rfSession].map((s) => released(s!)))).resolves.toEqual([
+        true,
+        true,
+      ]);
+      // The new ones serve.
+      await expect(
+        models.use(LR, (model) => model.pool.predictProba(new Float32Array(FEATURE_COUNT), 1)),
+      ).resolves.toBeDefined();
+    });
+
+    it('runs one reload after another', async () => {
+      const models = await serving();
+      writeModel(LR, { card: { created_at: changedAt } });
+      const [first, second] = await Promise.all([models.reload(), models.reload()]);
+      expect(first).toEqual({
+        loaded: [{ name: LR, from: idOf(LR), to: idOf(LR) }],
+        unchanged: [RF],
+        refused: [],
+      });
+      expect(second).toEqual({ loaded: [], unchanged: [LR, RF], refused: [] });
+    });
+
+    it('lets a reload in progress finish before it releases everything at shutdown', async () => {
+      const models = await serving();
+      writeModel(LR, { card: { created_at: changedAt } });
+      const reloading = models.reload();
+      await models.onModuleDestroy();
+      await expect(reloading).resolves.toMatchObject({ loaded: [{ name: LR }] });
+      expect(models.isLoaded()).toBe(false);
+    });
+
+    it('MODEL_WATCH=true reloads by itself once MODEL_DIR has changed', async () => {
+      writeModel(LR);
+      const models = registry({ MODEL_DIR: dir, MODEL_WATCH: 'true' });
+      await models.onModuleInit();
+      models.onApplicationBootstrap();
+      expect(logs.lines).toContain(`log: Watching ${dir} for new or changed models (MODEL_WATCH)`);
+      writeModel(LR, { from: RF });
+      await waitFor('the watcher to load the new version', () => models.get(LR).id === idOf(LR, RF));
+      expect(models.defaultModel().id).toBe(idOf(LR, RF));
+    });
+
+    it('without MODEL_WATCH, waits for POST /models/reload', async () => {
+      writeModel(LR);
+      const models = registry({ MODEL_DIR: dir });
+      await models.onModuleInit();
+      models.onApplicationBootstrap();
+      writeModel(LR, { from: RF });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(models.get(LR).id).toBe(idOf(LR));
+      expect(logs.lines.filter((line) => line.includes('Watching'))).toEqual([]);
+    });
   });
 });

@@ -106,6 +106,15 @@ describe('model reload (e2e)', () => {
     )!;
     expect(summary.model).toBe(NEW);
     expect(Date.parse(summary.loaded_at)).toBeGreaterThan(Date.parse(loadedAt));
+    // The default stays the default, first in the list, although the new version's card says "default": false.
+    expect(
+      (after.body.models as { name: string; default: boolean }[]).map((m) => [m.name, m.default]),
+    ).toEqual([
+      [LR, true],
+      ['random_forest', false],
+    ]);
+    const answer = await request(url).post('/predict').send(EXAMPLE_REQUEST).expect(200);
+    expect(answer.body.model).toBe(NEW);
     const stats = await request(url).get('/pool/stats').expect(200);
     expect(stats.body[LR].total_predictions).toBeGreaterThan(0);
   }, 60_000);

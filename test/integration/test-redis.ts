@@ -70,3 +70,25 @@ export async function stopTestRedis(): Promise<void> {
     await exited;
   }
 }
+
+/**
+ * Whether the redis-server this process started is still running and answering: StrykerJS runs Jest again and again
+ * in each of its worker processes, and the mutation run's set-up keeps one Redis per process across those runs.
+ */
+export async function ownTestRedisAnswers(): Promise<boolean> {
+  const child = (globalThis as Record<string, unknown>)[KEY] as ChildProcess | undefined;
+  const url = process.env.TEST_REDIS_URL;
+  if (!child || child.exitCode !== null || child.signalCode !== null || !url) {
+    return false;
+  }
+  const { hostname, port } = new URL(url);
+  return answersPing(hostname, Number(port));
+}
+
+/** Stops the redis-server this process started, at once (for the process's exit, when nothing can be awaited). */
+export function killTestRedis(): void {
+  const child = (globalThis as Record<string, unknown>)[KEY] as ChildProcess | undefined;
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+  }
+}
